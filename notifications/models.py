@@ -1,0 +1,1 @@
+"""Notification outbox, templates and deliveries (issue: status engine and notifications)."""

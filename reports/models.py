@@ -1,0 +1,1 @@
+"""Statistical reports with disclosure control (issue: statistics)."""

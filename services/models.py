@@ -1,0 +1,1 @@
+"""E-services and applications (issue: personal cabinet and e-services)."""
