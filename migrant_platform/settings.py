@@ -57,9 +57,11 @@ INSTALLED_APPS = [
     "django_q",
     "import_export",
     # Domain apps, ordered from reference data outwards.
+    "migrant_platform",
     "reference",
     "employers",
     "profiles",
+    "legal",
     "audit",
     "services",
     "notifications",

@@ -1,0 +1,51 @@
+# One task runner. `make run` sets everything up and serves; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PEOPLE ?= 5000
+SEED ?= 42
+
+# The embedded developer setup runs with DEBUG on; production sets DJANGO_DEBUG=0 and a secret key.
+export DJANGO_DEBUG ?= 1
+
+.PHONY: run setup serve test lint format check bench clean-db
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py compile_translations
+	$(PY) manage.py seed_demo --people $(PEOPLE) --seed $(SEED) --with-accounts
+
+run: setup serve
+
+# Web server and django-q2 cluster together; one Ctrl-C stops both (bin/serve kills its group).
+serve: $(VENV)/.installed
+	bin/serve
+
+test: $(VENV)/.installed
+	$(PY) manage.py compile_translations
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: $(VENV)/.installed
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+clean-db:
+	rm -f var/db.sqlite3 var/db.sqlite3-wal var/db.sqlite3-shm
