@@ -60,7 +60,7 @@ class FederalDistrict(models.TextChoices):
 class Region(models.Model):
     """A federal subject of the Russian Federation.
 
-    `code` is the two-digit region code used on documents and number plates (77 Moscow, 50 Moscow
+    `code` is the two-digit region code of the official subject list (FNS, passport offices: 77 Moscow, 50 Moscow
     Oblast); `timezone` is the IANA zone that quiet hours and local deadlines use.
     """
 
