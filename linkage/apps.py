@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LinkageConfig(AppConfig):
+    name = "linkage"
+    verbose_name = "Record linkage"
