@@ -11,6 +11,7 @@ from django.db.models import Q
 OFFICERS = "Migration officers"
 ANALYSTS = "Analysts"
 EMPLOYERS = "Employers"
+LEGAL_EDITORS = "Legal editors"
 
 # role -> {app_label: actions}; an action is a permission codename prefix (view, add, change, delete).
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -18,6 +19,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "profiles": ("view", "add", "change"),
         "employers": ("view", "add", "change"),
         "reference": ("view",),
+        "legal": ("view",),
+        "linkage": ("view", "add", "change"),
+        "exchange": ("view", "add", "change"),
         "audit": ("view",),
         "services": ("view", "change"),
         "notifications": ("view", "add", "change"),
@@ -25,6 +29,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     # Analysts see aggregates only: reference data and reports, never a person's record.
     ANALYSTS: {"reference": ("view",), "reports": ("view", "add", "change")},
     EMPLOYERS: {},
+    # Lawyers confirm or correct rule data and calendars; nobody else edits the law.
+    LEGAL_EDITORS: {"legal": ("view", "add", "change"), "reference": ("view", "change")},
 }
 
 

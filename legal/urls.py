@@ -1,0 +1,9 @@
+from django.urls import path
+
+from legal import views
+
+app_name = "legal"
+
+urlpatterns = [
+    path("stay-calculator/", views.stay_calculator, name="stay_calculator"),
+]
