@@ -1,0 +1,282 @@
+"""Turn a linked source record into the facts it states (crossing, registration, permit, payment...).
+
+Called by the linker once a record is attached to a person (`linkage.decisions.record_attach`).
+The record's payload is parsed again with the same rules that accepted it (as of the day it was
+received), and each fact is written through the profile's own services, which validate it.
+
+Idempotent: a record's facts are created once. A patent payment that arrives before its patent
+creates nothing yet; it is materialized when the patent record is.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from employers.models import Organization
+from employers.services import organization_create
+from exchange.parsing import ParsedRecord, RecordType, ReferenceIndex, record_parse
+from exchange.selectors import reference_index_load
+from profiles.models import (
+    BorderCrossing,
+    EmploymentContract,
+    IdentityDocument,
+    MigrationRegistration,
+    PatentPayment,
+    Permit,
+    Person,
+    SourceRecord,
+)
+from profiles.services import (
+    border_crossing_record,
+    employment_contract_record,
+    identity_document_add,
+    patent_payment_record,
+    permit_record,
+    registration_record,
+)
+from reference.models import Country, Region
+
+logger = logging.getLogger(__name__)
+
+FACT_MODELS: tuple[type[models.Model], ...] = (
+    IdentityDocument,
+    BorderCrossing,
+    MigrationRegistration,
+    Permit,
+    PatentPayment,
+    EmploymentContract,
+)
+
+
+class FactMaterializationError(Exception):
+    """The record can no longer be read (its reference data changed since it was accepted)."""
+
+
+@transaction.atomic
+def record_facts_materialize(
+    *, record: SourceRecord, person: Person, ref: ReferenceIndex | None = None
+) -> list[models.Model]:
+    """Create the facts `record` states for `person`, or return the ones created before.
+
+    `ref` may be passed by a caller that materializes many records, to load reference data once.
+    """
+    if record.person_id != person.pk:
+        raise ValueError(f"Record {record.pk} is not linked to person {person.pk}; link it first.")
+    # Serializes two materializations of one record (a linker retry racing a reviewer's accept).
+    SourceRecord.objects.select_for_update().filter(pk=record.pk).first()
+    existing = _facts_of(record)
+    if existing:
+        return existing
+
+    ref = ref or reference_index_load()
+    parsed = _parse(record, ref)
+    facts: list[models.Model] = []
+    document = _identity_document(parsed, record=record, person=person)
+    if document is not None:
+        facts.append(document)
+    facts += _MATERIALIZERS[parsed.record_type](parsed, record=record, person=person, ref=ref)
+    return facts
+
+
+def _facts_of(record: SourceRecord) -> list[models.Model]:
+    return [fact for model in FACT_MODELS for fact in model.objects.filter(source_record=record)]
+
+
+def _parse(record: SourceRecord, ref: ReferenceIndex) -> ParsedRecord:
+    parsed, errors = record_parse(
+        record.payload,
+        ref=ref,
+        default_source_system=record.source_system_id,
+        today=timezone.localdate(record.received_at),
+    )
+    if parsed is None:
+        raise FactMaterializationError(f"Record {record} no longer parses: {errors}")
+    return parsed
+
+
+def _identity_document(parsed: ParsedRecord, *, record: SourceRecord, person: Person) -> IdentityDocument | None:
+    """Get or create the document by (type, issuing country, number); None if it existed already."""
+    if not parsed.document_number or not parsed.document_country:
+        return None
+    lookup = {
+        "document_type": parsed.document_type,
+        "issuing_country_id": parsed.document_country,
+        "number_normalized": parsed.document_number,
+    }
+    found = IdentityDocument.objects.filter(**lookup).first()
+    if found is None:
+        try:
+            with transaction.atomic():  # a concurrent link of another record may add the same document
+                return identity_document_add(
+                    person=person,
+                    document_type=parsed.document_type,
+                    issuing_country=Country.objects.get(pk=parsed.document_country),
+                    number=parsed.document_number_raw,
+                    issued_on=parsed.document_issued_on,
+                    expires_on=parsed.document_expires_on,
+                    source_record=record,
+                )
+        except IntegrityError:
+            found = IdentityDocument.objects.get(**lookup)
+    if found.person_id != person.pk:
+        logger.warning(
+            "record %s: document %s belongs to person %s, not %s", record.pk, found, found.person_id, person.pk
+        )
+    return None
+
+
+def _organization(*, inn: str, name: str, region_code: str) -> Organization:
+    """Get or create by INN (validated by the employers service). 10 digits: a legal entity; 12: an entrepreneur."""
+    found = Organization.objects.filter(inn=inn).first()
+    if found is not None:
+        return found
+    kind = Organization.Kind.LEGAL_ENTITY if len(inn) == 10 else Organization.Kind.ENTREPRENEUR
+    try:
+        with transaction.atomic():
+            return organization_create(kind=kind, name=name, inn=inn, region=Region.objects.get(pk=region_code))
+    except IntegrityError:
+        return Organization.objects.get(inn=inn)
+
+
+def _person_only(parsed: ParsedRecord, *, record: SourceRecord, person: Person, ref: ReferenceIndex) -> list:
+    return []
+
+
+def _border_crossing(parsed: ParsedRecord, *, record: SourceRecord, person: Person, ref: ReferenceIndex) -> list:
+    facts = parsed.facts
+    return [
+        border_crossing_record(
+            person=person,
+            source_record=record,
+            direction=facts["direction"],
+            crossed_on=facts["crossed_on"],
+            checkpoint=facts["checkpoint"],
+            purpose=facts["purpose"],
+            migration_card_number=facts["migration_card_number"],
+        )
+    ]
+
+
+def _registration(parsed: ParsedRecord, *, record: SourceRecord, person: Person, ref: ReferenceIndex) -> list:
+    facts = parsed.facts
+    host = None
+    if facts["host_inn"]:
+        host = _organization(inn=facts["host_inn"], name=facts["host_name"], region_code=facts["region_code"])
+    # registration_record closes the person's open registration (or stores a late, older one closed).
+    return [
+        registration_record(
+            person=person,
+            source_record=record,
+            region=Region.objects.get(pk=facts["region_code"]),
+            address=facts["address"],
+            arrived_on=facts["arrived_on"],
+            valid_from=facts["valid_from"],
+            valid_to=facts["valid_to"],
+            host_organization=host,
+            host_person_name="" if host else facts["host_name"],
+            purpose=facts["purpose"],
+        )
+    ]
+
+
+def _permit(parsed: ParsedRecord, *, record: SourceRecord, person: Person, ref: ReferenceIndex) -> list:
+    facts = parsed.facts
+    kind = Permit.Kind.PATENT if parsed.record_type == RecordType.PATENT else facts["permit_kind"]
+    found = Permit.objects.filter(kind=kind, number=facts["permit_number"]).first()
+    if found is not None:
+        # Another system reported the same permit first; it is one fact, not two.
+        if found.person_id != person.pk:
+            logger.warning("record %s: %s belongs to person %s, not %s", record.pk, found, found.person_id, person.pk)
+        return []
+    permit = permit_record(
+        person=person,
+        source_record=record,
+        kind=kind,
+        number=facts["permit_number"],
+        region=Region.objects.get(pk=facts["region_code"]) if facts["region_code"] else None,
+        profession=facts.get("profession", ""),
+        issued_on=facts["issued_on"],
+        valid_from=facts["valid_from"],
+        valid_to=facts["valid_to"],
+    )
+    if kind == Permit.Kind.PATENT:
+        _payments_waiting_for(permit, person=person, ref=ref)
+    return [permit]
+
+
+def _patent_payment(parsed: ParsedRecord, *, record: SourceRecord, person: Person, ref: ReferenceIndex) -> list:
+    facts = parsed.facts
+    if PatentPayment.objects.filter(receipt_number=facts["receipt_number"]).exists():
+        return []  # the same receipt reported by another record
+    permit = Permit.objects.filter(kind=Permit.Kind.PATENT, number=facts["permit_number"]).first()
+    if permit is None:
+        logger.info(
+            "record %s: patent %s is not known yet; the payment waits for it", record.pk, facts["permit_number"]
+        )
+        return []
+    if permit.person_id != person.pk:
+        logger.warning(
+            "record %s: patent %s belongs to person %s, not %s", record.pk, permit, permit.person_id, person.pk
+        )
+        return []
+    return [
+        patent_payment_record(
+            permit=permit,
+            source_record=record,
+            paid_on=facts["paid_on"],
+            amount=facts["amount"],
+            months=facts["months"],
+            period_from=facts["period_from"],
+            paid_until=facts["paid_until"],
+            receipt_number=facts["receipt_number"],
+        )
+    ]
+
+
+def _payments_waiting_for(permit: Permit, *, person: Person, ref: ReferenceIndex) -> None:
+    """Materialize the person's payment records that arrived before this patent."""
+    candidates = SourceRecord.objects.filter(person=person, patentpayments__isnull=True).exclude(
+        pk=permit.source_record_id
+    )
+    for candidate in candidates:
+        if str(candidate.payload.get("record_type", "")).strip().lower() != RecordType.PATENT_PAYMENT:
+            continue
+        parsed = _parse(candidate, ref)
+        if parsed.facts["permit_number"] == permit.number:
+            _patent_payment(parsed, record=candidate, person=person, ref=ref)
+
+
+def _contract(parsed: ParsedRecord, *, record: SourceRecord, person: Person, ref: ReferenceIndex) -> list:
+    facts = parsed.facts
+    terminated_on = facts["terminated_on"]
+    return [
+        employment_contract_record(
+            person=person,
+            source_record=record,
+            employer=_organization(
+                inn=facts["employer_inn"], name=facts["employer_name"], region_code=facts["region_code"]
+            ),
+            kind=facts["contract_kind"],
+            position=facts["position"],
+            work_region=Region.objects.get(pk=facts["region_code"]),
+            concluded_on=facts["concluded_on"],
+            starts_on=facts["starts_on"],
+            ends_on=facts["ends_on"],
+            terminated_on=terminated_on,
+            status=EmploymentContract.Status.TERMINATED if terminated_on else EmploymentContract.Status.CONCLUDED,
+        )
+    ]
+
+
+_MATERIALIZERS = {
+    RecordType.PERSON: _person_only,
+    RecordType.BORDER_CROSSING: _border_crossing,
+    RecordType.REGISTRATION: _registration,
+    RecordType.PATENT: _permit,
+    RecordType.RESIDENCE_PERMIT: _permit,
+    RecordType.PATENT_PAYMENT: _patent_payment,
+    RecordType.CONTRACT: _contract,
+}

@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from employers.models import Organization
+from exchange.facts import record_facts_materialize
+from exchange.models import ImportBatch
+from exchange.services import batch_ingest
+from exchange.tests.rows import EMPLOYER_INN, contract_row, crossing_row, patent_row, payment_row, registration_row
+from profiles.models import (
+    BorderCrossing,
+    EmploymentContract,
+    IdentityDocument,
+    MigrationRegistration,
+    PatentPayment,
+    Permit,
+    SourceRecord,
+)
+from profiles.services import person_create, source_record_link
+from reference.models import Country
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person():
+    return person_create(
+        birth_date=dt.date(1990, 5, 17),
+        sex="M",
+        citizenship=Country.objects.get(pk="UZB"),
+        latin_surname="KARIMOV",
+        latin_given_names="JASUR",
+    )
+
+
+def linked(row, person):
+    batch_ingest(rows=[row], origin=ImportBatch.Origin.API)
+    record = SourceRecord.objects.get(source_system=row["source_system"], source_record_id=row["source_record_id"])
+    assert record.pk, "the row was expected to be accepted"
+    return source_record_link(record=record, person=person)
+
+
+def test_facts_are_materialized_once_per_record(person):
+    record = linked(crossing_row("B-1"), person)
+
+    first = record_facts_materialize(record=record, person=person)
+    second = record_facts_materialize(record=record, person=person)
+
+    assert {type(fact) for fact in first} == {IdentityDocument, BorderCrossing}
+    assert sorted((type(f).__name__, f.pk) for f in second) == sorted((type(f).__name__, f.pk) for f in first)
+    assert BorderCrossing.objects.count() == 1
+    crossing = BorderCrossing.objects.get()
+    assert (crossing.direction, crossing.crossed_on, crossing.purpose, crossing.source_record) == (
+        "entry",
+        dt.date(2025, 3, 1),
+        "work",
+        record,
+    )
+
+
+def test_a_record_must_be_linked_to_the_person_first(person):
+    batch_ingest(rows=[crossing_row("B-1")], origin=ImportBatch.Origin.API)
+
+    with pytest.raises(ValueError, match="not linked"):
+        record_facts_materialize(record=SourceRecord.objects.get(), person=person)
+
+
+def test_the_identity_document_is_shared_by_the_records_that_state_it(person):
+    first = linked(crossing_row("B-1"), person)
+    second = linked(crossing_row("B-2", crossed_on="2025-03-05", direction="exit", purpose=""), person)
+
+    record_facts_materialize(record=first, person=person)
+    facts = record_facts_materialize(record=second, person=person)
+
+    document = IdentityDocument.objects.get()
+    assert (document.number_normalized, document.issuing_country_id, document.source_record) == (
+        "FA1234567",
+        "UZB",
+        first,
+    )
+    assert [type(fact) for fact in facts] == [BorderCrossing]
+
+
+def test_a_new_registration_closes_the_open_one_and_its_host_is_created_once(person):
+    earlier = linked(registration_row("M-1"), person)
+    later = linked(
+        registration_row("M-2", arrived_on="2025-05-10", valid_from="2025-05-10", valid_to="2025-08-01"), person
+    )
+
+    record_facts_materialize(record=earlier, person=person)
+    record_facts_materialize(record=later, person=person)
+
+    first, second = MigrationRegistration.objects.order_by("valid_from")
+    assert first.closed_on == dt.date(2025, 5, 10)
+    assert second.closed_on is None
+    host = Organization.objects.get()
+    assert (host.inn, host.kind, host.name, host.region_id) == (EMPLOYER_INN, "legal_entity", "ООО Ромашка", "77")
+    assert first.host_organization == second.host_organization == host
+
+
+def test_a_private_host_is_recorded_by_name(person):
+    record = linked(registration_row("M-1", host_inn="", host_name="Иванов Иван Иванович"), person)
+
+    [_document, registration] = record_facts_materialize(record=record, person=person)
+
+    assert (registration.host_organization, registration.host_person_name) == (None, "Иванов Иван Иванович")
+
+
+def test_a_payment_finds_its_patent_by_number(person):
+    patent = linked(patent_row("P-1"), person)
+    payment = linked(payment_row("F-1"), person)
+
+    record_facts_materialize(record=patent, person=person)
+    facts = record_facts_materialize(record=payment, person=person)
+
+    paid = PatentPayment.objects.get()
+    assert facts == [paid]
+    assert (paid.permit, paid.amount, paid.months, paid.person) == (Permit.objects.get(), Decimal("9500.00"), 1, person)
+
+
+def test_a_payment_that_arrives_before_its_patent_is_materialized_with_the_patent(person):
+    payment = linked(payment_row("F-1"), person)
+    patent = linked(patent_row("P-1"), person)
+
+    assert PatentPayment.objects.count() == 0
+    record_facts_materialize(record=payment, person=person)
+    assert PatentPayment.objects.count() == 0
+
+    record_facts_materialize(record=patent, person=person)
+
+    assert PatentPayment.objects.get().source_record == payment
+
+
+def test_the_same_patent_reported_by_two_systems_is_one_permit(person):
+    first = linked(patent_row("P-1"), person)
+    second = linked(patent_row("M-9", source_system="MIGREG"), person)
+
+    record_facts_materialize(record=first, person=person)
+    record_facts_materialize(record=second, person=person)
+
+    assert Permit.objects.get().source_record == first
+
+
+def test_a_terminated_contract_is_stored_as_terminated(person):
+    record = linked(contract_row("E-1", terminated_on="2025-06-30"), person)
+
+    record_facts_materialize(record=record, person=person)
+
+    contract = EmploymentContract.objects.get()
+    assert (contract.status, contract.terminated_on, contract.employer.inn) == (
+        "terminated",
+        dt.date(2025, 6, 30),
+        EMPLOYER_INN,
+    )
+
+
+def test_a_residence_permit_may_be_indefinite(person):
+    row = patent_row("R-1", source_system="RESIDENCE", record_type="residence_permit", permit_kind="ВНЖ", valid_to="")
+    row.pop("profession")
+    record = linked(row, person)
+
+    record_facts_materialize(record=record, person=person)
+
+    permit = Permit.objects.get()
+    assert (permit.kind, permit.valid_to, permit.region_id) == ("vnzh", None, "77")

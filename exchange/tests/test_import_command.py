@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from openpyxl import Workbook
+
+from exchange.models import ImportBatch, QuarantinedRow
+from exchange.tests.rows import crossing_row, payment_row, person_row, registration_row
+from profiles.models import SourceRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def write_csv(path, rows, *, delimiter=","):
+    columns = list(dict.fromkeys(column for row in rows for column in row))
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, delimiter=delimiter, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_records", *args, "--no-progress", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_a_csv_with_several_source_systems_needs_no_source_option(tmp_path):
+    path = write_csv(
+        tmp_path / "mixed.csv",
+        [crossing_row("B-1"), registration_row("M-1"), payment_row("F-1"), person_row("B-2", citizenship="XYZ")],
+    )
+
+    out, _ = run(str(path))
+
+    assert "received 4, accepted 3, duplicate 0, quarantined 1" in out
+    assert set(SourceRecord.objects.values_list("source_system", "source_record_id")) == {
+        ("BORDER", "B-1"),
+        ("MIGREG", "M-1"),
+        ("FNS", "F-1"),
+    }
+    batch = ImportBatch.objects.get()
+    assert (batch.origin, batch.file_name, batch.source_system) == ("cli", "mixed.csv", None)
+
+
+def test_without_a_source_system_column_the_source_option_is_required(tmp_path):
+    path = write_csv(tmp_path / "border.csv", [person_row("B-1", source_system=None)])
+
+    with pytest.raises(CommandError, match="--source"):
+        run(str(path))
+
+    run(str(path), "--source", "BORDER")
+    assert SourceRecord.objects.get().source_system_id == "BORDER"
+
+
+def test_a_semicolon_separated_csv_from_russian_excel_is_read(tmp_path):
+    path = write_csv(tmp_path / "excel.csv", [person_row("B-1"), person_row("B-2")], delimiter=";")
+
+    out, _ = run(str(path))
+
+    assert "accepted 2" in out
+
+
+def test_running_the_same_file_twice_changes_nothing(tmp_path):
+    path = write_csv(tmp_path / "feed.csv", [person_row("B-1"), person_row("B-2", birth_date="32.01.1990")])
+    run(str(path))
+
+    out, _ = run(str(path))
+
+    assert "received 2, accepted 1, duplicate 0, quarantined 1" in out
+    assert ImportBatch.objects.count() == 1
+    assert SourceRecord.objects.count() == 1
+    assert QuarantinedRow.objects.count() == 1
+
+
+def test_an_interrupted_file_import_resumes_where_it_stopped(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "big.csv", [person_row(f"B-{n}") for n in range(1, 8)])
+    from exchange import services
+
+    real = services._chunk_write
+    calls = {"n": 0}
+
+    def killed_on_the_third_chunk(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_chunk_write", killed_on_the_third_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        run(str(path), "--chunk-size", "2")
+    assert SourceRecord.objects.count() == 4
+
+    monkeypatch.setattr(services, "_chunk_write", real)
+    out, _ = run(str(path), "--chunk-size", "2")
+
+    assert "received 7, accepted 7" in out
+    assert SourceRecord.objects.count() == 7
+
+
+def test_unknown_columns_are_reported_and_kept_in_the_payload(tmp_path):
+    path = write_csv(tmp_path / "typo.csv", [person_row("B-1", birthdate="1990-01-01")])
+
+    _, err = run(str(path))
+
+    assert "birthdate" in err
+    assert SourceRecord.objects.get().payload["birthdate"] == "1990-01-01"
+
+
+def test_an_xlsx_file_is_imported_with_its_dates_and_numbers(tmp_path):
+    import datetime as dt
+
+    workbook = Workbook()
+    sheet = workbook.active
+    columns = ["source_record_id", "surname", "given_names", "birth_date", "sex", "citizenship", "months"]
+    sheet.append(columns)
+    sheet.append([1001, "Рахмонов", "Ҷамшед", dt.datetime(1992, 3, 4), "М", "TJK", 3])
+    sheet.append(["1002", "Алиев", "Бахтиёр", "04.03.1992", "М", "Atlantis", None])
+    sheet.append([None] * len(columns))
+    path = tmp_path / "feed.xlsx"
+    workbook.save(path)
+
+    out, _ = run(str(path), "--source", "PATENT")
+
+    assert "received 2, accepted 1, duplicate 0, quarantined 1" in out
+    record = SourceRecord.objects.get()
+    assert record.birth_date == dt.date(1992, 3, 4)
+    assert record.payload["source_record_id"] == "1001"
+    assert record.payload["birth_date"] == "1992-03-04"
+    assert record.payload["months"] == "3"
