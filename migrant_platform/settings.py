@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "reference",
     "employers",
     "profiles",
+    "exchange",
     "linkage",
     "legal",
     "audit",
