@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from legal.status_admin import person_status_view
 from migrant_platform import views
 
 admin.site.site_header = "Migration platform — staff"
@@ -13,6 +14,8 @@ admin.site.index_title = "Registry administration"
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Staff JSON view of a person's legal status (purpose-gated and logged like the admin person page).
+    path("staff/persons/<int:person_id>/status/", person_status_view, name="staff_person_status"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("legal.api_urls")),
