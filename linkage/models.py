@@ -60,8 +60,8 @@ class PersonMerge(models.Model):
     reason = models.TextField()
     merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     merged_at = models.DateTimeField(auto_now_add=True)
-    moved_record_ids = models.JSONField(default=list)
-    moved_document_ids = models.JSONField(default=list)
+    moved_record_ids = models.JSONField(default=list, blank=True)
+    moved_document_ids = models.JSONField(default=list, blank=True)
     absorbed_snapshot = models.JSONField(default=dict, help_text="The absorbed profile's fields before the merge.")
     unmerged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -179,7 +179,13 @@ class DataQualityCase(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
