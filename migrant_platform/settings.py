@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_q",
     "import_export",
     # Domain apps, ordered from reference data outwards.
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "audit",
     "services",
     "notifications",
+    "cabinet",
     "reports",
 ]
 
@@ -97,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cabinet.context_processors.cabinet",
             ],
         },
     },
@@ -122,6 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+REDIS_URL = os.environ.get("REDIS_URL", "")
+
 # --- Auth ---------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -134,11 +139,61 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SITE_ID = 1
-LOGIN_REDIRECT_URL = "/"
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = "optional" if DEBUG else "mandatory"
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "cabinet:home"
+ACCOUNT_ADAPTER = "cabinet.adapter.CabinetAccountAdapter"
+# The signup form is allauth's own, plus "an email or a phone, at least one" (cabinet.forms).
+ACCOUNT_FORMS = {"signup": "cabinet.forms.SignupForm"}
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+# Both optional in the form, one required by cabinet.forms.SignupForm: many migrants have a phone and no email.
+ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1*", "password2*"]
+# allauth warns when a login method is optional at signup; here that is the design (email OR phone,
+# enforced by cabinet.forms.SignupForm), not an oversight.
+SILENCED_SYSTEM_CHECKS = ["account.W001"]
+ACCOUNT_UNIQUE_EMAIL = True
+# 'mandatory' would require 'email*'; a phone signup is verified by SMS code, an email one by the link sent.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    # Each code request costs an SMS: per IP and per phone/email.
+    "request_login_code": "10/m/ip,3/5m/key",
+    "verify_phone": "1/30s/key,3/m/ip",
+    "reset_password": "10/m/ip,3/5m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_phone": "1/m/user",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Migration platform"
+# WebAuthn needs https; the developer server runs on http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING
+
+# Sessions: a cabinet is often opened on a shared or borrowed phone. "Remember me" keeps the session
+# for SESSION_COOKIE_AGE; without it the session ends with the browser (allauth sets expiry 0).
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Rate limits (allauth's and the claim's) live in the cache: it must be shared by every web process.
+CACHES = (
+    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    if REDIS_URL
+    else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+)
+
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not (DEBUG or TESTING)
@@ -183,7 +238,6 @@ REST_FRAMEWORK = {
 # django-q2 delivers at least once: a task whose worker dies runs again after `retry` seconds.
 # So `retry` exceeds `timeout` (a slow task is never started twice while it still runs),
 # attempts are bounded, and every task is written to be idempotent.
-REDIS_URL = os.environ.get("REDIS_URL", "")
 Q_CLUSTER = {
     "name": "migrant_platform",
     "workers": int(os.environ.get("Q_WORKERS", "2")),

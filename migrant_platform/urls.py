@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from cabinet import pwa
 from legal.status_admin import person_status_view
 from migrant_platform import views
 
@@ -13,6 +14,9 @@ admin.site.index_title = "Registry administration"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # The PWA is served from the root so the service worker's scope covers /cabinet/ in every language.
+    path("manifest.webmanifest", pwa.manifest, name="pwa_manifest"),
+    path("sw.js", pwa.service_worker, name="pwa_service_worker"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Staff JSON view of a person's legal status (purpose-gated and logged like the admin person page).
     path("staff/persons/<int:person_id>/status/", person_status_view, name="staff_person_status"),
@@ -24,6 +28,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("", include("legal.urls")),
+    path("cabinet/", include("cabinet.urls")),
+    path("services/", include("services.urls")),
     prefix_default_language=False,
 )
 
