@@ -10,6 +10,7 @@ import ast
 import struct
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -87,7 +88,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         compiled = 0
-        for locale_dir in settings.LOCALE_PATHS:
+        # The project's catalogs and its own apps' (never third-party apps: they ship compiled catalogs).
+        app_locales = [
+            Path(app.path) / "locale"
+            for app in apps.get_app_configs()
+            if Path(app.path).resolve().is_relative_to(settings.BASE_DIR.resolve())
+            and "site-packages" not in Path(app.path).parts
+        ]
+        for locale_dir in [*settings.LOCALE_PATHS, *app_locales]:
             for po_path in sorted(Path(locale_dir).glob("*/LC_MESSAGES/*.po")):
                 write_mo(parse_po(po_path.read_text(encoding="utf-8")), po_path.with_suffix(".mo"))
                 compiled += 1
