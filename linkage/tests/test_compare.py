@@ -1,0 +1,119 @@
+"""Field comparators (pure: no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from linkage.compare import (
+    CLOSE,
+    DAY_MONTH_SWAPPED,
+    DIFFERENT,
+    EXACT,
+    MISSING,
+    ONE_EDIT,
+    ONE_OFF,
+    PHONETIC,
+    SWAPPED,
+    TRANSLIT_EQUAL,
+    VARIANT,
+    RecordView,
+    compare,
+    compare_birth_date,
+    jaro_winkler,
+    within_one_edit,
+)
+
+
+def view(**fields) -> RecordView:
+    fields.setdefault("citizenship", "UZB")
+    return RecordView(id=fields.pop("id", 1), **fields)
+
+
+def test_jaro_winkler_matches_the_published_examples():
+    assert jaro_winkler("MARTHA", "MARHTA") == pytest.approx(0.9611, abs=1e-4)
+    assert jaro_winkler("DWAYNE", "DUANE") == pytest.approx(0.84, abs=1e-2)
+    assert jaro_winkler("DIXON", "DICKSONX") == pytest.approx(0.8133, abs=1e-4)
+    assert jaro_winkler("", "ABC") == 0.0
+    assert jaro_winkler("ABC", "ABC") == 1.0
+
+
+def test_one_edit_covers_a_replacement_an_insertion_a_deletion_and_a_swap():
+    assert within_one_edit("FA1234567", "FA1234568")
+    assert within_one_edit("FA1234567", "FA123456")
+    assert within_one_edit("FA1234567", "FA12345677")
+    assert within_one_edit("FA1234567", "FA1243567")
+    assert not within_one_edit("FA1234567", "FA1243568")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("КАРИМОВ", "КАРИМОВ", EXACT),
+        ("КАРИМОВ", "KARIMOV", TRANSLIT_EQUAL),
+        ("КАРИМОВА", "KARIMOV", VARIANT),
+        ("РАХМОНЗОДА", "RAHMONOV", VARIANT),
+        ("КАРИОВ", "КАРИМОВ", CLOSE),
+        ("ИБРАГИМОВ", "ИБРОҲИМОВ", PHONETIC),
+        ("КАРИМОВ", "ТУРСУНОВ", DIFFERENT),
+        ("", "KARIMOV", MISSING),
+    ],
+)
+def test_surname_levels(a, b, level):
+    levels = compare(view(surname=a, given_names="ЖАСУР"), view(id=2, surname=b, given_names="JASUR"))
+    assert levels["surname"] == level
+
+
+def test_given_names_compare_across_scripts_and_name_forms():
+    levels = compare(
+        view(surname="S", given_names="Олександр", citizenship="UKR"), view(surname="S", given_names="Александр")
+    )
+    assert levels["given_names"] == TRANSLIT_EQUAL
+
+
+def test_swapped_surname_and_given_name_are_detected_and_counted_once():
+    levels = compare(view(surname="ЖАСУР", given_names="КАРИМОВ"), view(id=2, surname="KARIMOV", given_names="JASUR"))
+    assert levels["surname"] == SWAPPED
+    assert levels["given_names"] == MISSING
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        (dt.date(1990, 5, 7), dt.date(1990, 5, 7), EXACT),
+        (dt.date(1990, 5, 7), dt.date(1990, 7, 5), DAY_MONTH_SWAPPED),
+        (dt.date(1990, 5, 7), dt.date(1990, 5, 8), ONE_OFF),
+        (dt.date(1990, 5, 7), dt.date(1991, 5, 7), ONE_OFF),
+        (dt.date(1990, 5, 7), dt.date(1980, 5, 7), ONE_OFF),
+        (dt.date(1990, 5, 7), dt.date(1975, 5, 7), DIFFERENT),
+        (dt.date(1990, 5, 7), dt.date(1991, 6, 7), DIFFERENT),
+        (None, dt.date(1990, 5, 7), MISSING),
+    ],
+)
+def test_birth_date_levels(a, b, level):
+    assert compare_birth_date(a, b) == level
+
+
+def test_document_levels_and_documents_of_another_kind_say_nothing():
+    a = view(document_type="passport", document_number="FA1234567")
+    assert compare(a, view(id=2, document_type="passport", document_number="FA1234567"))["document_number"] == EXACT
+    assert compare(a, view(id=2, document_type="passport", document_number="FA1234568"))["document_number"] == ONE_EDIT
+    assert compare(a, view(id=2, document_type="passport", document_number="AA7654321"))["document_number"] == DIFFERENT
+    assert compare(a, view(id=2, document_type="vnzh", document_number="AA7654321"))["document_number"] == MISSING
+
+
+def test_sex_citizenship_phone_and_tax_id_are_exact_or_different():
+    levels = compare(
+        view(sex="M", phone="+79161234567", tax_id="770123456789"),
+        view(id=2, sex="F", citizenship="TJK", phone="+79161234567", tax_id=""),
+    )
+    assert levels["sex"] == DIFFERENT
+    assert levels["citizenship"] == DIFFERENT
+    assert levels["phone"] == EXACT
+    assert levels["tax_id"] == MISSING
+
+
+def test_patronymic_forms_agree_on_the_father():
+    levels = compare(view(patronymic="БАХОДИРОВИЧ"), view(id=2, patronymic="BAHODIR O'G'LI"))
+    assert levels["patronymic"] == TRANSLIT_EQUAL

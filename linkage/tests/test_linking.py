@@ -1,0 +1,356 @@
+"""The linker end to end: EM, guards against hard negatives, incremental linking, the re-link job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+from collections import Counter
+
+import pytest
+
+from exchange.tests.rows import person_row
+from linkage.compare import FIELDS, MISSING, RecordView, compare
+from linkage.model import DEFAULT_PARAMETERS, NEW, estimate_m, estimate_u, pattern_of, score_pair
+from linkage.models import LinkDecision, LinkRun, MatchCandidate
+from linkage.services import records_link, relink_all
+from linkage.tasks import relink_request
+from profiles.models import Person, SourceRecord
+from profiles.services import source_record_receive
+from reference.models import Country, SourceSystem
+
+_ids = itertools.count(1)
+
+
+def receive(
+    *,
+    surname: str,
+    given_names: str,
+    birth_date: dt.date | None = dt.date(1990, 5, 17),
+    sex: str = "M",
+    citizenship: str | None = "UZB",
+    document_number: str = "",
+    patronymic: str = "",
+    phone: str = "",
+    tax_id: str = "",
+    system: str = "BORDER",
+) -> SourceRecord:
+    """A record as the exchange app stores it: the payload in the exchange format, identity normalized."""
+    record_id = f"T-{next(_ids)}"
+    payload = person_row(
+        record_id,
+        source_system=system,
+        surname=surname,
+        given_names=given_names,
+        patronymic=patronymic or None,
+        birth_date=birth_date.strftime("%d.%m.%Y") if birth_date else None,
+        sex={"M": "М", "F": "Ж"}.get(sex),
+        citizenship=citizenship,
+        document_number=document_number or None,
+        document_type="passport" if document_number else None,
+        phone=phone or None,
+        tax_id=tax_id or None,
+    )
+    return source_record_receive(
+        source_system=SourceSystem.objects.get(code=system),
+        source_record_id=record_id,
+        payload=payload,
+        surname=surname,
+        given_names=given_names,
+        patronymic=patronymic,
+        birth_date=birth_date,
+        sex=sex,
+        citizenship=Country.objects.get(pk=citizenship) if citizenship else None,
+        document_type="passport" if document_number else "",
+        document_number=document_number,
+        phone=phone,
+        tax_id=tax_id,
+    )
+
+
+def link(*records: SourceRecord):
+    summary = records_link(record_ids=[record.pk for record in records])
+    for record in records:
+        record.refresh_from_db()
+    return summary
+
+
+# --- The model, without a database --------------------------------------------------------------
+
+
+def test_em_recovers_sensible_m_and_u_on_a_synthetic_set():
+    rng = random.Random(7)
+    surnames = [f"SURNAME{i}" for i in range(300)]
+    given = [f"GIVEN{i}" for i in range(40)]
+    people = []
+    for index in range(600):
+        people.append(
+            {
+                "surname": rng.choice(surnames),
+                "given_names": rng.choice(given),
+                "birth_date": dt.date(1960, 1, 1) + dt.timedelta(days=rng.randrange(15_000)),
+                "document_number": f"FA{index:07d}",
+                "sex": rng.choice("MF"),
+            }
+        )
+    views = []
+    truth = []
+    for index, person in enumerate(people):
+        for copy in range(3):
+            fields = dict(person)
+            if rng.random() < 0.1:
+                fields["document_number"] = f"AB{rng.randrange(10**7):07d}"  # a renewed passport
+            if copy == 2 and rng.random() < 0.3:
+                fields["birth_date"] = None
+            views.append(RecordView(id=len(views), citizenship="UZB", **fields))
+            truth.append(index)
+    random_pairs = [compare(views[rng.randrange(len(views))], views[rng.randrange(len(views))]) for _ in range(20_000)]
+    u = estimate_u(random_pairs)
+    # Blocked on the surname: true pairs and namesakes of the surname.
+    by_surname: dict[str, list[int]] = {}
+    for i, view in enumerate(views):
+        by_surname.setdefault(view.surname, []).append(i)
+    patterns: Counter = Counter()
+    for members in by_surname.values():
+        for i, j in itertools.combinations(members, 2):
+            patterns[pattern_of(compare(views[i], views[j]))] += 1
+    m, share = estimate_m(patterns, u, exclude=["surname"])
+    true_share = sum(
+        truth[i] == truth[j] for members in by_surname.values() for i, j in itertools.combinations(members, 2)
+    ) / sum(patterns.values())
+    assert share == pytest.approx(true_share, rel=0.1)
+    assert m["birth_date"]["exact"] > 0.95
+    assert m["document_number"]["exact"] == pytest.approx(0.82, abs=0.08)
+    assert m["given_names"]["exact"] > 0.95
+    assert u["birth_date"]["exact"] < 0.01
+    assert u["given_names"]["exact"] == pytest.approx(1 / 40, abs=0.01)
+    assert u["sex"]["exact"] == pytest.approx(0.5, abs=0.05)
+    assert set(m) == set(FIELDS) and MISSING not in m["surname"]
+
+
+def pure(**fields) -> RecordView:
+    fields.setdefault("citizenship", "UZB")
+    fields.setdefault("sex", "M")
+    return RecordView(id=fields.pop("id", 1), **fields)
+
+
+def test_twins_are_never_auto_linked_even_with_everything_else_equal():
+    a = pure(surname="KARIMOV", given_names="HASAN", birth_date=dt.date(1999, 1, 2), patronymic="BAHODIROVICH")
+    b = pure(id=2, surname="КАРИМОВ", given_names="ХУСАН", birth_date=dt.date(1999, 1, 2), patronymic="БАХОДИРОВИЧ")
+    score = score_pair(DEFAULT_PARAMETERS, a, b)
+    assert score.guard is not None and score.guard.name == "twins"
+    assert score.outcome == NEW
+
+
+def test_relatives_at_one_address_are_never_auto_linked():
+    a = pure(surname="KARIMOV", given_names="JASUR", birth_date=dt.date(1980, 1, 2), address="MOSCOW TVERSKAYA 1-2")
+    b = pure(
+        id=2, surname="KARIMOV", given_names="SHERZOD", birth_date=dt.date(2001, 3, 4), address="MOSCOW TVERSKAYA 1-2"
+    )
+    score = score_pair(DEFAULT_PARAMETERS, a, b)
+    assert score.guard is not None and score.guard.name == "relatives"
+    assert score.outcome == NEW
+
+
+def test_namesakes_are_never_auto_linked_and_at_most_reviewed_with_other_evidence():
+    a = pure(surname="KARIMOV", given_names="JASUR", birth_date=dt.date(1990, 1, 2), document_number="FA1111111")
+    b = pure(id=2, surname="Каримов", given_names="Жасур", birth_date=dt.date(1987, 6, 5), document_number="FA2222222")
+    assert score_pair(DEFAULT_PARAMETERS, a, b).outcome == NEW
+    b.phone = a.phone = "+998901234567"
+    score = score_pair(DEFAULT_PARAMETERS, a, b)
+    assert score.guard is not None and score.guard.name == "namesakes"
+    assert score.outcome != "auto_link"
+
+
+# --- Linking against the database ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_same_person_across_cyrillic_and_latin_records_is_auto_linked_with_an_explanation():
+    latin = receive(surname="KARIMOV", given_names="JASUR", document_number="FA1234567")
+    link(latin)
+    cyrillic = receive(
+        surname="Каримов", given_names="Жасур", patronymic="Баходирович", document_number="FA1234567", system="MIGREG"
+    )
+    summary = link(cyrillic)
+
+    assert summary.auto_linked == 1 and summary.new_persons == 0
+    assert cyrillic.person_id == latin.person_id
+    reason = cyrillic.link_reason
+    assert reason["surname"] == {
+        "level": "translit_equal",
+        "weight": reason["surname"]["weight"],
+        "a": "Каримов",
+        "b": "KARIMOV",
+    }
+    assert reason["surname"]["weight"] > 0
+    assert reason["document_number"]["level"] == "exact"
+    assert "agree: surname (translit_equal" in reason["summary"]
+    assert 0.999 <= cyrillic.link_score <= 1
+    decision = LinkDecision.objects.get(record=cyrillic)
+    assert decision.kind == LinkDecision.Kind.AUTO_LINK and decision.person_id == latin.person_id
+
+
+@pytest.mark.django_db
+def test_a_new_record_links_incrementally_against_an_existing_person_and_disagreements_are_named():
+    first = receive(surname="RAHMONOV", given_names="FIRDAVS", citizenship="TJK", document_number="412345678")
+    link(first)
+    renamed = receive(
+        surname="Раҳмонзода",
+        given_names="Фирдавс",
+        citizenship="TJK",
+        document_number="412345678",
+        phone="+992901234567",
+        system="PATENT",
+    )
+    summary = link(renamed)
+
+    assert summary.auto_linked == 1
+    assert renamed.person_id == first.person_id
+    assert renamed.link_reason["surname"]["level"] == "variant"
+    assert Person.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_with_two_records_of_one_new_person_creates_one_person():
+    border = receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
+    migreg = receive(surname="Алиев", given_names="Шерзод", document_number="FA7654321", system="MIGREG")
+    summary = link(border, migreg)
+
+    assert summary.new_persons == 1 and summary.auto_linked == 1
+    assert border.person_id == migreg.person_id is not None
+    person = Person.objects.get()
+    assert person.latin_surname == "ALIYEV" and person.cyrillic_surname == "Алиев"
+    assert set(LinkDecision.objects.values_list("kind", flat=True)) == {"new_person", "auto_link"}
+
+
+@pytest.mark.django_db
+def test_twins_in_the_database_become_two_persons():
+    hasan = receive(surname="KARIMOV", given_names="HASAN", birth_date=dt.date(1999, 1, 2), document_number="FA1000001")
+    husan = receive(surname="KARIMOV", given_names="HUSAN", birth_date=dt.date(1999, 1, 2), document_number="FA5820374")
+    link(hasan)
+    summary = link(husan)
+
+    assert summary.new_persons == 1
+    assert hasan.person_id != husan.person_id
+    assert not MatchCandidate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_twins_with_consecutive_passports_go_to_review_at_most():
+    hasan = receive(surname="KARIMOV", given_names="HASAN", birth_date=dt.date(1999, 1, 2), document_number="FA1000001")
+    husan = receive(surname="KARIMOV", given_names="HUSAN", birth_date=dt.date(1999, 1, 2), document_number="FA1000002")
+    link(hasan)
+    link(husan)
+
+    assert husan.person_id != hasan.person_id
+
+
+@pytest.mark.django_db
+def test_namesakes_in_the_database_become_two_persons():
+    older = receive(surname="KARIMOV", given_names="JASUR", birth_date=dt.date(1985, 3, 4), document_number="FA2000001")
+    younger = receive(
+        surname="Каримов", given_names="Жасур", birth_date=dt.date(1996, 7, 8), document_number="FA2000002"
+    )
+    link(older)
+    link(younger)
+
+    assert older.person_id != younger.person_id
+
+
+@pytest.mark.django_db
+def test_a_mid_range_score_creates_a_match_candidate_and_the_record_stays_unlinked():
+    known = receive(surname="TOSHMATOV", given_names="ULUGBEK", document_number="FA3000001")
+    link(known)
+    vague = receive(surname="Тошматов", given_names="Улугбек", birth_date=None, sex="", citizenship=None, system="FNS")
+    summary = link(vague)
+
+    assert summary.queued_for_review == 1
+    assert vague.person_id is None
+    candidate = MatchCandidate.objects.get(record=vague)
+    assert candidate.person_id == known.person_id
+    assert 0.5 <= candidate.score < 0.999
+    assert candidate.explanation["given_names"]["level"] == "translit_equal"
+    assert LinkDecision.objects.filter(record=vague, kind=LinkDecision.Kind.QUEUED).exists()
+
+
+@pytest.mark.django_db
+def test_an_already_linked_record_is_skipped():
+    record = receive(surname="NAZAROV", given_names="DALER", citizenship="TJK", document_number="423456789")
+    link(record)
+    assert link(record).skipped == 1
+
+
+@pytest.mark.django_db
+def test_relink_all_runs_as_a_job_with_progress_and_is_idempotent(django_capture_on_commit_callbacks, officer):
+    records = [
+        receive(surname="KARIMOV", given_names="JASUR", document_number="FA4000001"),
+        receive(surname="Каримов", given_names="Жасур", document_number="FA4000001", system="MIGREG"),
+        receive(surname="TURSUNOV", given_names="AZIZ", birth_date=dt.date(1985, 1, 1), document_number="FA4000002"),
+        receive(
+            surname="Турсунов",
+            given_names="Азиз",
+            birth_date=dt.date(1985, 1, 1),
+            document_number="FA4000002",
+            system="PATENT",
+        ),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        run = relink_request(user=officer)
+    run.refresh_from_db()
+
+    assert run.status == LinkRun.Status.DONE
+    assert run.processed == run.total == len(records)
+    assert run.new_persons == 2 and run.auto_linked == 2
+    assert "m" in run.model_parameters and "prior" in run.model_parameters
+    linked = {r.pk: r.person_id for r in SourceRecord.objects.all()}
+    assert linked[records[0].pk] == linked[records[1].pk] != linked[records[2].pk] == linked[records[3].pk]
+    decisions = LinkDecision.objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = relink_request(user=officer)
+    again.refresh_from_db()
+
+    assert again.status == LinkRun.Status.DONE
+    assert again.new_persons == again.auto_linked == 0
+    assert {r.pk: r.person_id for r in SourceRecord.objects.all()} == linked
+    assert LinkDecision.objects.count() == decisions
+    assert Person.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_second_relink_is_refused_while_one_is_running():
+    LinkRun.objects.create(status=LinkRun.Status.RUNNING)
+    run = LinkRun.objects.create()
+
+    run = relink_all(run_id=run.pk)
+
+    assert run.status == LinkRun.Status.FAILED
+    assert "Another re-link is running" in run.error
+
+
+@pytest.mark.django_db
+def test_relink_all_keeps_what_staff_decided(django_capture_on_commit_callbacks, officer):
+    from linkage.decisions import record_attach
+
+    karimov = receive(surname="KARIMOV", given_names="JASUR", document_number="FA5000001")
+    tursunov = receive(
+        surname="TURSUNOV", given_names="AZIZ", birth_date=dt.date(1970, 2, 3), document_number="FA5000002"
+    )
+    link(karimov, tursunov)
+    assert karimov.person_id != tursunov.person_id
+    record_attach(
+        record=tursunov,
+        person=karimov.person,
+        kind=LinkDecision.Kind.RELINK,
+        user=officer,
+        note="Same man, see file 12",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = relink_request(user=officer)
+    run.refresh_from_db()
+    tursunov.refresh_from_db()
+
+    assert run.status == LinkRun.Status.DONE
+    assert tursunov.person_id == karimov.person_id
