@@ -20,6 +20,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 setup: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py compile_translations
+	$(PY) manage.py notifications_sync_schedules
 	$(PY) manage.py seed_demo --people $(PEOPLE) --seed $(SEED) --with-accounts
 
 run: setup serve

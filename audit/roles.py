@@ -24,7 +24,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "exchange": ("view", "add", "change"),
         "audit": ("view",),
         "services": ("view", "change"),
-        "notifications": ("view", "add", "change"),
+        "notifications": ("view", "add", "change", "approve"),
     },
     # Analysts see aggregates only: reference data and reports, never a person's record.
     ANALYSTS: {"reference": ("view",), "reports": ("view", "add", "change")},

@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--chunk-size", type=int, default=2_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--method", choices=("copy", "bulk"), default="copy")
+    parser.add_argument("--method", choices=("copy", "executemany", "bulk"), default="copy")
     parser.add_argument("--check-fks-after", action="store_true", help="the bulk-load mode of seed_demo")
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--database", default=None, help="database to (re)create; default seed_bench_<method>")

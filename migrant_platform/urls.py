@@ -24,11 +24,14 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("legal.api_urls")),
     path("api/v1/exchange/", include("exchange.api_urls")),
+    path("api/v1/notifications/", include("notifications.api_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("", include("legal.urls")),
+    # cabinet first: its inbox views answer; notifications adds the channel preferences page.
     path("cabinet/", include("cabinet.urls")),
+    path("cabinet/", include("notifications.urls")),
     path("services/", include("services.urls")),
     prefix_default_language=False,
 )

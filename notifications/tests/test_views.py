@@ -154,7 +154,8 @@ def test_an_officer_creates_a_draft_broadcast_with_texts_in_the_admin(client, of
         "title": "Holiday hours", "scheduled_at_0": "2026-03-05", "scheduled_at_1": "10:00", "inbox_only": "on",
         "citizenships": "[]", "regions": '["77"]', "statuses": "[]", "languages": "[]",
         "texts-TOTAL_FORMS": "1", "texts-INITIAL_FORMS": "0", "texts-MIN_NUM_FORMS": "0", "texts-MAX_NUM_FORMS": "1000",
-        "texts-0-language": "ru", "texts-0-subject": "Режим работы", "texts-0-body": "{{ person_name }}, 8 марта выходной.",
+        "texts-0-language": "ru", "texts-0-subject": "Режим работы",
+        "texts-0-body": "{{ person_name }}, 8 марта выходной.",
     }  # fmt: skip
     response = client.post(reverse("admin:notifications_broadcast_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
