@@ -10,3 +10,13 @@ def _fresh_throttle_counts():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Texts built outside a request (the engine's "why") use the active language, which defaults to
+    Russian; the scenario tables are written against the English texts."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
