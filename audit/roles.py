@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "linkage": ("view", "add", "change"),
         "exchange": ("view", "add", "change"),
         "audit": ("view",),
+        "cabinet": ("view", "change"),
         "services": ("view", "change"),
         "notifications": ("view", "add", "change", "approve"),
     },

@@ -274,11 +274,18 @@ def claim_code_send(*, claim_request_id: int) -> bool:
             return False
         code.sent_at = timezone.now()
         code.save(update_fields=["sent_at"])
-    # Sent outside the transaction: a provider's latency never holds the row lock. A crash between the
-    # commit and the send loses this code; the person asks for a new one (the task is not retried then).
-    notify.claim_code_deliver(
-        person=claim_request.person, contact=contact, code=claim_code_reveal(code=code), reference=f"claim-{code.pk}"
-    )
+    # Sent outside the transaction: a provider's latency never holds the row lock. When the provider
+    # refuses, the code is marked unsent again and the error re-raised, so django-q2 retries the task.
+    try:
+        notify.claim_code_deliver(
+            person=claim_request.person,
+            contact=contact,
+            code=claim_code_reveal(code=code),
+            reference=f"claim-{code.pk}",
+        )
+    except Exception:
+        ClaimCode.objects.filter(pk=code.pk, used_at__isnull=True).update(sent_at=None)
+        raise
     return True
 
 

@@ -143,7 +143,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "cabinet:home"
 ACCOUNT_ADAPTER = "cabinet.adapter.CabinetAccountAdapter"
 # The signup form is allauth's own, plus "an email or a phone, at least one" (cabinet.forms).
-ACCOUNT_FORMS = {"signup": "cabinet.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "cabinet.forms.SignupForm", "login": "cabinet.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 # Both optional in the form, one required by cabinet.forms.SignupForm: many migrants have a phone and no email.
 ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1*", "password2*"]

@@ -21,13 +21,14 @@ urlpatterns = [
     # Staff JSON view of a person's legal status (purpose-gated and logged like the admin person page).
     path("staff/persons/<int:person_id>/status/", person_status_view, name="staff_person_status"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("allauth.urls")),
     path("api/v1/", include("legal.api_urls")),
     path("api/v1/exchange/", include("exchange.api_urls")),
     path("api/v1/notifications/", include("notifications.api_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # allauth inside i18n_patterns: its pages follow the chosen language (/uz/accounts/login/ ...).
+    path("accounts/", include("allauth.urls")),
     path("", include("legal.urls")),
     # cabinet first: its inbox views answer; notifications adds the channel preferences page.
     path("cabinet/", include("cabinet.urls")),

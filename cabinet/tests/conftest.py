@@ -61,6 +61,8 @@ def _fresh_state(settings):
     yield
     MemorySmsAdapter.reset()
     cache.clear()
+    # Requests to /en/... leave English active in this thread; do not hand it to the next test.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def sms_outbox() -> list[dict[str, str]]:

@@ -237,6 +237,22 @@ def test_a_patent_number_is_accepted_as_the_second_document(client, account, sub
 # --- Codes ---------------------------------------------------------------------------------------
 
 
+def test_a_code_the_sms_provider_refused_is_sent_again_when_the_task_is_retried(client, account, submit):
+    from cabinet.claim import claim_code_send
+    from notifications.transports import MemorySmsAdapter, TemporaryError
+
+    make_claimable_person(phone="+998901234567")
+    MemorySmsAdapter.scripted["+998901234567"] = [TemporaryError("provider down")]
+    client.force_login(account)
+
+    with pytest.raises(TemporaryError):
+        submit()
+    assert sms_outbox() == []
+    assert claim_code_send(claim_request_id=ClaimRequest.objects.get(user=account).pk) is True
+
+    assert len(sms_outbox()) == 1
+
+
 def test_codes_are_stored_only_as_a_keyed_hash(client, account, submit):
     make_claimable_person()
     client.force_login(account)

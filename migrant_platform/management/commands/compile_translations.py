@@ -25,7 +25,8 @@ def parse_po(text: str) -> dict[str, str]:
     def flush() -> None:
         nonlocal entry, fuzzy
         msgid = entry.get("msgid")
-        if msgid is not None and not fuzzy:
+        # The header (msgid "") carries the charset: keep it even when makemessages marked it fuzzy.
+        if msgid is not None and (not fuzzy or msgid == ""):
             key = msgid
             if "msgid_plural" in entry:
                 key = f"{msgid}\x00{entry['msgid_plural']}"
