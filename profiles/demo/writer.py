@@ -224,12 +224,15 @@ def _check_superuser() -> None:
             )
 
 
+METHODS = ("copy", "executemany", "bulk")
+
+
 def _resolve_method(method: str) -> str:
     if method == "auto":
-        return "copy" if connection.vendor == "postgresql" else "bulk"
+        return "copy" if connection.vendor == "postgresql" else "executemany"
     if method == "copy" and connection.vendor != "postgresql":
-        raise DemoSeedError("COPY needs PostgreSQL; use --method bulk on this database.")
-    if method not in ("copy", "bulk"):
+        raise DemoSeedError("COPY needs PostgreSQL; use --method executemany on this database.")
+    if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}")
     return method
 
@@ -374,6 +377,8 @@ def write_chunk(
 def write_table(model: type[models.Model], rows: list[tuple[Any, ...]], *, method: str) -> None:
     if method == "copy":
         _copy(model, rows)
+    elif method == "executemany":
+        _executemany(model, rows)
     else:
         _bulk_create(model, rows)
 
@@ -420,7 +425,38 @@ def _column_types(table: str, columns: tuple[str, ...]) -> list[int]:
     return _TYPE_CACHE[key]
 
 
+def _executemany(model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
+    """One prepared INSERT run over all rows by the driver (SQLite's path).
+
+    Each value goes through its field's `get_db_prep_save`, so dates, UUIDs, decimals and JSON are
+    stored exactly as the ORM stores them; the driver-level cursor skips the DEBUG statement log, which
+    would otherwise format every row into SQL text.
+    """
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    columns = [by_name[name] for name in COLUMNS[model]]
+    # Strings and integers go to the driver as they are; dates, UUIDs, decimals and JSON need adapting.
+    to_prepare = [
+        (position, column)
+        for position, column in enumerate(columns)
+        if not isinstance(column, models.CharField | models.IntegerField | models.ForeignKey)
+    ]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    values = []
+    for row in rows:
+        prepared = list(row)
+        for position, column in to_prepare:
+            prepared[position] = column.get_db_prep_save(prepared[position], connection)
+        values.append(prepared)
+    with connection.cursor() as cursor:
+        cursor.cursor.executemany(sql, values)
+
+
 def _bulk_create(model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
+    """The naive baseline: model instances and Django's bulk_create."""
     attnames = COLUMNS[model]
     model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=2_000)
 

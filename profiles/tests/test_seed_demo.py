@@ -326,11 +326,11 @@ class TestSeeding:
         with pytest.raises(CommandError, match="seed 1"):
             seed(10, seed=2)
 
-    @pytest.mark.postgres
-    def test_copy_and_bulk_create_write_the_same_rows(self):
-        if connection.vendor != "postgresql":
+    @pytest.mark.parametrize("method", ["copy", "executemany"])
+    def test_the_fast_writers_store_exactly_what_bulk_create_stores(self, method):
+        if method == "copy" and connection.vendor != "postgresql":
             pytest.skip("COPY needs PostgreSQL")
-        assert dump_of_a_seeding(people=40, method="copy") == dump_of_a_seeding(people=40, method="bulk")
+        assert dump_of_a_seeding(people=40, method=method) == dump_of_a_seeding(people=40, method="bulk")
 
     def test_the_writer_covers_every_column_of_every_table(self):
         for model, columns in writer.TABLES:

@@ -26,9 +26,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--method",
-            choices=("auto", "copy", "bulk"),
+            choices=("auto", "copy", "executemany", "bulk"),
             default="auto",
-            help="copy: PostgreSQL COPY (the default there); bulk: Django bulk_create (SQLite, baseline).",
+            help="copy: PostgreSQL binary COPY (its default); executemany: prepared INSERTs (SQLite's default); "
+            "bulk: Django bulk_create (the naive baseline).",
         )
         parser.add_argument(
             "--workers", type=int, default=1, help="Parallel writer processes (PostgreSQL only; default 1)."
