@@ -29,15 +29,13 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# pytest and `manage.py test` never serve traffic, so they may run without a real secret; nor do the
-# offline commands that only read code (migration checks, translation builds).
+# pytest and `manage.py test` never serve traffic, so they may run without a real secret.
 TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
-OFFLINE_COMMAND = len(sys.argv) > 1 and sys.argv[1] in {"makemigrations", "compile_translations", "makemessages"}
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING or OFFLINE_COMMAND:
+    if DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
     else:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
