@@ -296,19 +296,42 @@ def _exact_or_different(a: str, b: str) -> str:
     return EXACT if a == b else DIFFERENT
 
 
-def compare(a: RecordView, b: RecordView) -> dict[str, str]:
-    """The comparison level of every field for one pair of records."""
-    origins = pair_origins(a, b)
+def _name_levels(a: RecordView, b: RecordView, origins: tuple[str, ...]) -> tuple[str, str, str]:
+    """Surname, given-name and patronymic levels: a function of the six name strings and the origins."""
     surname = _name_level(a, b, "surname", origins)
     given = _name_level(a, b, "given_names", origins)
     weak = _NAME_RANK[surname] > _NAME_RANK[CLOSE] or _NAME_RANK[given] > _NAME_RANK[CLOSE]
     if weak and surname != MISSING and given != MISSING and _names_swapped(a, b, origins):
         # One agreement, not two: the surname carries the swap, the given name counts as unknown.
         surname, given = SWAPPED, MISSING
+    return surname, given, compare_patronymic(a, b, origins)
+
+
+class NameLevelMemo(dict):
+    """Name levels already computed in one linking run, by the name strings of both records.
+
+    Name comparison is nine tenths of the cost of a pair, and the same spellings meet again and again
+    (a person's five records carry two or three spellings; KARIMOV meets Каримов in every Karimov
+    family), so a run computes each combination of spellings once. Scoped to one run, not global, so
+    that a long-lived worker does not grow it without bound.
+    """
+
+
+def compare(a: RecordView, b: RecordView, memo: NameLevelMemo | None = None) -> dict[str, str]:
+    """The comparison level of every field for one pair of records."""
+    origins = pair_origins(a, b)
+    if memo is None:
+        surname, given, patronymic = _name_levels(a, b, origins)
+    else:
+        key = (a.surname, a.given_names, a.patronymic, b.surname, b.given_names, b.patronymic, origins)
+        levels = memo.get(key)
+        if levels is None:
+            levels = memo[key] = _name_levels(a, b, origins)
+        surname, given, patronymic = levels
     return {
         "surname": surname,
         "given_names": given,
-        "patronymic": compare_patronymic(a, b, origins),
+        "patronymic": patronymic,
         "birth_date": compare_birth_date(a.birth_date, b.birth_date),
         "sex": _exact_or_different(a.sex, b.sex),
         "citizenship": _exact_or_different(a.citizenship, b.citizenship),

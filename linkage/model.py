@@ -40,6 +40,7 @@ from linkage.compare import (
     SWAPPED,
     TRANSLIT_EQUAL,
     VARIANT,
+    NameLevelMemo,
     RecordView,
     compare,
     field_values,
@@ -287,15 +288,17 @@ def estimate_parameters(
     seed: int = 0,
     upper: float = UPPER_THRESHOLD,
     lower: float = LOWER_THRESHOLD,
+    memo: NameLevelMemo | None = None,
 ) -> ModelParameters:
     """u from random pairs; m by EM sessions on single blocking rules; the prior λ from the share of
-    matches among all blocked pairs (their comparison patterns with counts)."""
+    matches among all blocked pairs (their comparison patterns with counts). `memo`: the run's name
+    levels, since the sessions' pairs are blocked pairs that were compared already."""
     u = estimate_u(sample_random_pairs(views, random_pairs, seed))
     sums: dict[str, dict[str, float]] = {name: dict.fromkeys(FIELD_LEVELS[name], 0.0) for name in FIELDS}
     sessions: dict[str, int] = dict.fromkeys(FIELDS, 0)
     for kind, blocked_on in EM_SESSIONS:
         session: Counter[tuple[str, ...]] = Counter(
-            pattern_of(compare(views[i], views[j])) for i, j in pairs_for_kind(views, kind)
+            pattern_of(compare(views[i], views[j], memo)) for i, j in pairs_for_kind(views, kind)
         )
         if sum(session.values()) < 50:
             continue
@@ -678,8 +681,9 @@ def link_views(
     started = time.perf_counter()
     pattern_ids: dict[tuple[str, ...], int] = {}
     pair_pattern = array("I")
+    memo = NameLevelMemo()
     for count, (i, j) in enumerate(pairs):
-        pattern = pattern_of(compare(nodes[i], nodes[j]))
+        pattern = pattern_of(compare(nodes[i], nodes[j], memo))
         pair_pattern.append(pattern_ids.setdefault(pattern, len(pattern_ids)))
         if progress is not None and count % 50_000 == 0:
             progress("compare", count, len(pairs))
@@ -689,7 +693,10 @@ def link_views(
         started = time.perf_counter()
         counts = Counter(pair_pattern)
         params = estimate_parameters(
-            nodes, Counter({patterns[pid]: count for pid, count in counts.items()}), random_pairs=random_pairs
+            nodes,
+            Counter({patterns[pid]: count for pid, count in counts.items()}),
+            random_pairs=random_pairs,
+            memo=memo,
         )
         timings["estimate"] = time.perf_counter() - started
     started = time.perf_counter()
