@@ -52,12 +52,14 @@ def batch_ingest(
     checksum: str = "",
     user=None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    link_each_chunk: bool = True,
 ) -> ImportBatch:
     """Ingest `rows` (consumed lazily, `chunk_size` at a time) and return the finished batch.
 
     `source_system` is the default for rows without a source_system column. A file (origin admin or
     cli) with a `checksum` that was seen before resumes that batch after its cursor; if it finished,
-    it is returned unchanged.
+    it is returned unchanged. With `link_each_chunk` off the records stay pending, for the caller to
+    link all at once (`linkage.services.records_link_pending`, the fast path for a large file).
     """
     if source_system is not None and not SourceSystem.objects.filter(pk=source_system, is_active=True).exists():
         raise ValidationError({"source_system": [f"'{source_system}' is not an active source system."]})
@@ -67,8 +69,8 @@ def batch_ingest(
         return batch
 
     ref = reference_index_load()
-    link = linker_get() is not None
-    if not link:
+    link = link_each_chunk and linker_get() is not None
+    if link_each_chunk and not link:
         logger.info("batch %s: linkage.services.records_link is not available; records stay unlinked", batch.pk)
     iterator = iter(rows)
     number = batch.cursor

@@ -18,15 +18,15 @@ from django_q.tasks import async_task
 logger = logging.getLogger(__name__)
 
 
-def linker_get() -> Callable[..., object] | None:
-    """`linkage.services.records_link` if that app provides it, else None."""
+def linker_get(name: str = "records_link") -> Callable[..., object] | None:
+    """`linkage.services.<name>` (`records_link`, `records_link_pending`) if that app provides it, else None."""
     try:
         services = importlib.import_module("linkage.services")
     except ModuleNotFoundError as error:
         if error.name not in {"linkage", "linkage.services"}:
             raise  # linkage.services exists but is broken: that must not pass silently
         return None
-    linker = getattr(services, "records_link", None)
+    linker = getattr(services, name, None)
     return linker if callable(linker) else None
 
 

@@ -252,17 +252,18 @@ class LinkDecisionAdmin(ReadOnlyAdminMixin, BigListMixin, admin.ModelAdmin):
 
 @admin.register(LinkRun)
 class LinkRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Full re-link runs and their progress; the list has a "Start full re-link" button."""
+    """Linking runs (full re-links, and one-pass links of large files) and their progress; the list
+    has a "Start full re-link" button."""
 
     list_display = (
-        "run", "status", "progress", "auto_linked", "queued_for_review", "new_persons", "requested_by", "created_at",
-        "started_at", "finished_at",
+        "run", "kind", "status", "progress", "auto_linked", "queued_for_review", "new_persons", "requested_by",
+        "created_at", "started_at", "finished_at",
     )  # fmt: skip
     list_select_related = ("requested_by",)
-    list_filter = ("status",)
+    list_filter = ("kind", "status")
     ordering = ("-id",)
     fields = (
-        "status", "progress", "requested_by", "created_at", "started_at", "finished_at", "auto_linked",
+        "kind", "status", "progress", "requested_by", "created_at", "started_at", "finished_at", "auto_linked",
         "queued_for_review", "new_persons", "parameters", "error",
     )  # fmt: skip
     readonly_fields = fields

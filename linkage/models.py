@@ -112,7 +112,11 @@ class LinkDecision(models.Model):
     score = models.FloatField(null=True, blank=True)
     reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Empty for the automatic linker.",
     )
     decided_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -126,7 +130,12 @@ class LinkDecision(models.Model):
 
 
 class LinkRun(models.Model):
-    """A full re-link, run as a background job; the admin shows its progress."""
+    """A linking job with progress in the admin: a full re-link, or one pass over the pending records
+    of a large delivery."""
+
+    class Kind(models.TextChoices):
+        RELINK = "relink", "Full re-link"
+        PENDING = "pending", "Pending records in one pass"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -134,6 +143,7 @@ class LinkRun(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RELINK)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

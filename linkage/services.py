@@ -26,6 +26,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from linkage.blocking import candidate_person_ids
@@ -342,6 +343,119 @@ def _queue_without_person(record: SourceRecord, summary: LinkSummary) -> None:
     summary.queued_for_review += 1
 
 
+# --- Linking a large delivery at once --------------------------------------------------------------
+
+
+def pending_record_ids() -> list[int]:
+    """Records waiting to be linked: unlinked, and with no decision yet (a record sent to review has
+    one, and waits for a reviewer instead)."""
+    decided = LinkDecision.objects.filter(record_id=OuterRef("pk"))
+    return list(
+        SourceRecord.objects.filter(person__isnull=True)
+        .exclude(Exists(decided))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+def records_link_pending(*, run_id: int | None = None) -> LinkRun:
+    """Link every pending record in one pass, as a LinkRun with progress: the path for a large file.
+
+    The same decisions as `records_link` (new records against the persons they block with, found in
+    SQL, and against each other), written the way the full re-link writes: bulk inserts of persons
+    and decisions, `UPDATE ... FROM (VALUES ...)` of the links. A million records cost a few hundred
+    queries instead of a few dozen per record. Existing persons keep their records; two existing
+    persons are never merged. Shares the one-running-at-a-time rule with the re-link. Without a
+    `run_id` it opens its own run.
+    """
+    if run_id is None:
+        run_id = LinkRun.objects.create(kind=LinkRun.Kind.PENDING).pk
+    try:
+        run = _start(run_id)
+    except RelinkRefused as refused:
+        logger.warning("%s", refused)
+        return LinkRun.objects.get(pk=run_id)
+    try:
+        _link_pending(run)
+    except Exception as error:
+        logger.exception("Link run %s failed", run.pk)
+        LinkRun.objects.filter(pk=run.pk).update(
+            status=LinkRun.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
+        )
+        run.refresh_from_db()
+        return run
+    LinkRun.objects.filter(pk=run.pk).update(status=LinkRun.Status.DONE, finished_at=timezone.now())
+    run.refresh_from_db()
+    return run
+
+
+def _link_pending(run: LinkRun) -> None:
+    now = timezone.now()
+    ids = pending_record_ids()
+    _progress(run, total=len(ids), processed=0)
+    if not ids:
+        return
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), CHUNK):
+        rows += SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("id").values(*RECORD_FIELDS)
+    new_views = [record_view(row) for row in rows]
+    person_ids = sorted(candidate_person_ids(new_views))
+    known_rows: list[dict[str, Any]] = []
+    for start in range(0, len(person_ids), CHUNK):
+        known_rows += SourceRecord.objects.filter(
+            person_id__in=person_ids[start : start + CHUNK], person__merged_into__isnull=True
+        ).values(*RECORD_FIELDS, "person_id")
+    known_views = [record_view(row) for row in known_rows]
+    known_persons = [row["person_id"] for row in known_rows]
+    with_records = set(known_persons)
+    without = [pk for pk in person_ids if pk not in with_records]
+    for start in range(0, len(without), CHUNK):
+        for person in Person.objects.filter(pk__in=without[start : start + CHUNK], merged_into__isnull=True):
+            for view in person_views(person):
+                known_rows.append({"id": view.id, "person_id": person.pk})
+                known_views.append(view)
+                known_persons.append(person.pk)
+    rows += known_rows
+    views = new_views + known_views
+    current: list[int | None] = [None] * len(new_views) + known_persons
+
+    def progress(stage: str, done: int, count: int) -> None:
+        _progress(run, processed=min(len(ids), int(len(ids) * 0.9 * done / max(count, 1))))
+
+    result = link_views(views, params=current_parameters(), persons=current, progress=progress)
+    plan = _plan(result, views, current, rows)
+    _write(run, result, views, rows, current, plan, now)
+    _queue_undecided(run, ids)
+    _progress(run, processed=len(ids))
+
+
+def _queue_undecided(run: LinkRun, ids: list[int]) -> None:
+    """Records the run could neither link, start a person from, nor put before a reviewer with a
+    candidate (no citizenship, birth date or sex, and no person to compare with) wait for a person,
+    as in incremental linking; the decision row also keeps the next run from picking them up."""
+    decided = LinkDecision.objects.filter(record_id=OuterRef("pk"))
+    undecided: list[int] = []
+    for start in range(0, len(ids), CHUNK):
+        undecided += (
+            SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK], person__isnull=True)
+            .exclude(Exists(decided))
+            .values_list("id", flat=True)
+        )
+    LinkDecision.objects.bulk_create(
+        [
+            LinkDecision(
+                kind=LinkDecision.Kind.QUEUED,
+                record_id=record_id,
+                reason=f"Link run {run.pk}: no person matched, and the record lacks a citizenship, birth date "
+                "or sex to start one, or its best match is itself waiting for review: a person must decide.",
+            )
+            for record_id in undecided
+        ],
+        batch_size=CHUNK,
+    )
+    _progress(run, queued_for_review=run.queued_for_review + len(undecided))
+
+
 # --- The full re-link ----------------------------------------------------------------------------
 
 
@@ -620,7 +734,7 @@ def _records_update_links(records: list[SourceRecord], now: dt.datetime) -> None
 
 def _move_facts(record_ids: list[int]) -> None:
     """Facts follow their records: one UPDATE per fact table and chunk, the person read from the record."""
-    from django.db.models import OuterRef, Subquery
+    from django.db.models import Subquery
 
     for start in range(0, len(record_ids), CHUNK):
         chunk = record_ids[start : start + CHUNK]

@@ -132,3 +132,24 @@ def test_an_xlsx_file_is_imported_with_its_dates_and_numbers(tmp_path):
     assert record.payload["source_record_id"] == "1001"
     assert record.payload["birth_date"] == "1992-03-04"
     assert record.payload["months"] == "3"
+
+
+def test_a_file_linked_in_one_pass_after_it_is_stored(tmp_path):
+    from linkage.models import LinkRun
+    from profiles.models import BorderCrossing, MigrationRegistration
+
+    path = write_csv(tmp_path / "large.csv", [crossing_row("B-1"), registration_row("M-1")])
+
+    out, _ = run(str(path), "--link", "batch")
+
+    assert "Link run" in out and "1 new persons" in out
+    records = list(SourceRecord.objects.all())
+    assert len({record.person_id for record in records}) == 1 and records[0].person_id is not None
+    assert BorderCrossing.objects.get().person_id == records[0].person_id
+    assert MigrationRegistration.objects.get().person_id == records[0].person_id
+    run_ = LinkRun.objects.get()
+    assert (run_.total, run_.auto_linked, run_.new_persons) == (2, 1, 1)
+
+    run(str(path), "--link", "batch")  # the same file again: nothing stored, nothing pending
+    assert LinkRun.objects.order_by("-pk").first().total == 0
+    assert SourceRecord.objects.count() == 2

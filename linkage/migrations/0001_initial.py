@@ -6,114 +6,326 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('profiles', '0002_source_record_write_once'),
-        ('reference', '0002_load_reference_data'),
+        ("profiles", "0002_source_record_write_once"),
+        ("reference", "0002_load_reference_data"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataQualityCase',
+            name="DataQualityCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(help_text='e.g. birth_date_conflict, exit_with_open_registration', max_length=40)),
-                ('description', models.TextField()),
-                ('status', models.CharField(choices=[('open', 'Open'), ('sent', 'Sent to the source agency'), ('resolved', 'Resolved')], default='open', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='data_quality_cases', to='profiles.person')),
-                ('records', models.ManyToManyField(related_name='data_quality_cases', to='profiles.sourcerecord')),
-                ('source_system', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reference.sourcesystem')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(help_text="e.g. birth_date_conflict, exit_with_open_registration", max_length=40),
+                ),
+                ("description", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("sent", "Sent to the source agency"), ("resolved", "Resolved")],
+                        default="open",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="data_quality_cases",
+                        to="profiles.person",
+                    ),
+                ),
+                ("records", models.ManyToManyField(related_name="data_quality_cases", to="profiles.sourcerecord")),
+                (
+                    "source_system",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="reference.sourcesystem"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='LinkDecision',
+            name="LinkDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('auto_link', 'Linked automatically'), ('new_person', 'New person created'), ('queued', 'Sent to review'), ('accept', 'Review accepted'), ('reject', 'Review rejected'), ('merge', 'Profiles merged'), ('unmerge', 'Merge undone'), ('relink', 'Record moved by staff')], max_length=10)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('decided_by', models.ForeignKey(blank=True, help_text='Empty for the automatic linker.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('other_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='profiles.person')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='profiles.person')),
-                ('record', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='link_decisions', to='profiles.sourcerecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("auto_link", "Linked automatically"),
+                            ("new_person", "New person created"),
+                            ("queued", "Sent to review"),
+                            ("accept", "Review accepted"),
+                            ("reject", "Review rejected"),
+                            ("merge", "Profiles merged"),
+                            ("unmerge", "Merge undone"),
+                            ("relink", "Record moved by staff"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("score", models.FloatField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for the automatic linker.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "other_person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="profiles.person",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="profiles.person",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="link_decisions",
+                        to="profiles.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_at', '-id'],
-                'indexes': [models.Index(fields=['person', 'decided_at'], name='decision_person_idx')],
+                "ordering": ["-decided_at", "-id"],
+                "indexes": [models.Index(fields=["person", "decided_at"], name="decision_person_idx")],
             },
         ),
         migrations.CreateModel(
-            name='LinkRun',
+            name="LinkRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('total', models.PositiveIntegerField(default=0)),
-                ('processed', models.PositiveIntegerField(default=0)),
-                ('auto_linked', models.PositiveIntegerField(default=0)),
-                ('queued_for_review', models.PositiveIntegerField(default=0)),
-                ('new_persons', models.PositiveIntegerField(default=0)),
-                ('model_parameters', models.JSONField(default=dict, help_text='Estimated m/u probabilities and thresholds.')),
-                ('error', models.TextField(blank=True)),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("total", models.PositiveIntegerField(default=0)),
+                ("processed", models.PositiveIntegerField(default=0)),
+                ("auto_linked", models.PositiveIntegerField(default=0)),
+                ("queued_for_review", models.PositiveIntegerField(default=0)),
+                ("new_persons", models.PositiveIntegerField(default=0)),
+                (
+                    "model_parameters",
+                    models.JSONField(default=dict, help_text="Estimated m/u probabilities and thresholds."),
+                ),
+                ("error", models.TextField(blank=True)),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('processed__lte', models.F('total'))), name='link_run_processed_within_total'), models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('status',), name='link_run_one_running_at_a_time')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("processed__lte", models.F("total"))),
+                        name="link_run_processed_within_total",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "running")),
+                        fields=("status",),
+                        name="link_run_one_running_at_a_time",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MatchCandidate',
+            name="MatchCandidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.FloatField(help_text='Match probability from the model.')),
-                ('explanation', models.JSONField(default=dict, help_text='Per-field agreement and its weight.')),
-                ('status', models.CharField(choices=[('pending', 'Pending review'), ('accepted', 'Accepted (same person)'), ('rejected', 'Rejected (different people)')], default='pending', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='match_candidates', to='profiles.person')),
-                ('record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='match_candidates', to='profiles.sourcerecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.FloatField(help_text="Match probability from the model.")),
+                ("explanation", models.JSONField(default=dict, help_text="Per-field agreement and its weight.")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending review"),
+                            ("accepted", "Accepted (same person)"),
+                            ("rejected", "Rejected (different people)"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="match_candidates",
+                        to="profiles.person",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="match_candidates",
+                        to="profiles.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-score', 'id'],
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['created_at'], name='candidate_pending_idx')],
-                'constraints': [models.UniqueConstraint(fields=('record', 'person'), name='candidate_unique_pair'), models.CheckConstraint(condition=models.Q(('score__gte', 0), ('score__lte', 1)), name='candidate_score_probability'), models.CheckConstraint(condition=models.Q(models.Q(('decided_at__isnull', True), ('status', 'pending')), models.Q(models.Q(('status', 'pending'), _negated=True), ('decided_at__isnull', False), ('decided_by__isnull', False)), _connector='OR'), name='candidate_decision_has_who_and_when')],
+                "ordering": ["-score", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")), fields=["created_at"], name="candidate_pending_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("record", "person"), name="candidate_unique_pair"),
+                    models.CheckConstraint(
+                        condition=models.Q(("score__gte", 0), ("score__lte", 1)), name="candidate_score_probability"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("decided_at__isnull", True), ("status", "pending")),
+                            models.Q(
+                                models.Q(("status", "pending"), _negated=True),
+                                ("decided_at__isnull", False),
+                                ("decided_by__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="candidate_decision_has_who_and_when",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PersonMerge',
+            name="PersonMerge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField()),
-                ('merged_at', models.DateTimeField(auto_now_add=True)),
-                ('moved_record_ids', models.JSONField(default=list)),
-                ('moved_document_ids', models.JSONField(default=list)),
-                ('absorbed_snapshot', models.JSONField(default=dict, help_text="The absorbed profile's fields before the merge.")),
-                ('unmerged_at', models.DateTimeField(blank=True, null=True)),
-                ('unmerge_reason', models.TextField(blank=True)),
-                ('absorbed', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_absorbed', to='profiles.person')),
-                ('merged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survivor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_survived', to='profiles.person')),
-                ('unmerged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.TextField()),
+                ("merged_at", models.DateTimeField(auto_now_add=True)),
+                ("moved_record_ids", models.JSONField(default=list)),
+                ("moved_document_ids", models.JSONField(default=list)),
+                (
+                    "absorbed_snapshot",
+                    models.JSONField(default=dict, help_text="The absorbed profile's fields before the merge."),
+                ),
+                ("unmerged_at", models.DateTimeField(blank=True, null=True)),
+                ("unmerge_reason", models.TextField(blank=True)),
+                (
+                    "absorbed",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_absorbed",
+                        to="profiles.person",
+                    ),
+                ),
+                (
+                    "merged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "survivor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merges_survived",
+                        to="profiles.person",
+                    ),
+                ),
+                (
+                    "unmerged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-merged_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('survivor', models.F('absorbed')), _negated=True), name='merge_two_different_people'), models.CheckConstraint(condition=models.Q(('reason__regex', '\\S')), name='merge_reason_required'), models.UniqueConstraint(condition=models.Q(('unmerged_at__isnull', True)), fields=('absorbed',), name='merge_absorbed_once_while_active'), models.CheckConstraint(condition=models.Q(models.Q(('unmerged_at__isnull', True), ('unmerged_by__isnull', True)), models.Q(('unmerged_at__isnull', False), ('unmerged_by__isnull', False)), _connector='OR'), name='merge_unmerge_has_who_and_when')],
+                "ordering": ["-merged_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("survivor", models.F("absorbed")), _negated=True),
+                        name="merge_two_different_people",
+                    ),
+                    models.CheckConstraint(condition=models.Q(("reason__regex", "\\S")), name="merge_reason_required"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("unmerged_at__isnull", True)),
+                        fields=("absorbed",),
+                        name="merge_absorbed_once_while_active",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("unmerged_at__isnull", True), ("unmerged_by__isnull", True)),
+                            models.Q(("unmerged_at__isnull", False), ("unmerged_by__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="merge_unmerge_has_who_and_when",
+                    ),
+                ],
             },
         ),
     ]

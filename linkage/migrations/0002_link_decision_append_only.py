@@ -9,7 +9,16 @@ class Migration(migrations.Migration):
     operations = [
         write_once_operation(
             table="linkage_linkdecision",
-            columns=["kind", "record_id", "person_id", "other_person_id", "score", "reason", "decided_by_id", "decided_at"],
+            columns=[
+                "kind",
+                "record_id",
+                "person_id",
+                "other_person_id",
+                "score",
+                "reason",
+                "decided_by_id",
+                "decided_at",
+            ],
             what="Link decisions",
         ),
     ]

@@ -13,7 +13,7 @@ from exchange.tests.rows import person_row
 from linkage.compare import FIELDS, MISSING, RecordView, compare
 from linkage.model import DEFAULT_PARAMETERS, NEW, estimate_m, estimate_u, pattern_of, score_pair
 from linkage.models import LinkDecision, LinkRun, MatchCandidate
-from linkage.services import records_link, relink_all
+from linkage.services import records_link, records_link_pending, relink_all
 from linkage.tasks import relink_request
 from profiles.models import Person, SourceRecord
 from profiles.services import source_record_receive
@@ -354,3 +354,84 @@ def test_relink_all_keeps_what_staff_decided(django_capture_on_commit_callbacks,
 
     assert run.status == LinkRun.Status.DONE
     assert tursunov.person_id == karimov.person_id
+
+
+# --- Linking all pending records in one pass (the path of a large file) ---------------------------
+
+
+@pytest.mark.django_db
+def test_linking_pending_records_in_one_pass_decides_as_the_incremental_linker():
+    known = receive(surname="RAHMONOV", given_names="FIRDAVS", citizenship="TJK", document_number="412345678")
+    vague_known = receive(surname="TOSHMATOV", given_names="ULUGBEK", document_number="FA3000001")
+    hasan = receive(surname="KARIMOV", given_names="HASAN", birth_date=dt.date(1999, 1, 2), document_number="FA1000001")
+    link(known, vague_known, hasan)
+    persons_before = set(Person.objects.values_list("pk", flat=True))
+
+    renamed = receive(
+        surname="Раҳмонзода", given_names="Фирдавс", citizenship="TJK", document_number="412345678", system="PATENT"
+    )
+    border = receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
+    migreg = receive(surname="Алиев", given_names="Шерзод", document_number="FA7654321", system="MIGREG")
+    twin = receive(surname="KARIMOV", given_names="HUSAN", birth_date=dt.date(1999, 1, 2), document_number="FA5820374")
+    vague = receive(surname="Тошматов", given_names="Улугбек", birth_date=None, sex="", citizenship=None, system="FNS")
+
+    run = records_link_pending()
+
+    for record in (renamed, border, migreg, twin, vague):
+        record.refresh_from_db()
+    assert (run.status, run.total, run.processed) == ("done", 5, 5)
+    assert renamed.person_id == known.person_id
+    assert renamed.link_reason["surname"]["level"] == "variant"
+    assert border.person_id == migreg.person_id and border.person_id not in persons_before
+    assert twin.person_id not in persons_before | {None, border.person_id}
+    assert vague.person_id is None
+    assert MatchCandidate.objects.get(record=vague).person_id == vague_known.person_id
+    assert (run.auto_linked, run.new_persons, run.queued_for_review) == (2, 2, 1)
+    assert LinkDecision.objects.filter(record=renamed, kind="auto_link", person_id=known.person_id).exists()
+
+
+@pytest.mark.django_db
+def test_linking_pending_records_again_finds_nothing_to_do():
+    receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
+    receive(surname="Тошматов", given_names="Улугбек", birth_date=None, sex="", citizenship=None, system="FNS")
+    first = records_link_pending()
+    decisions = LinkDecision.objects.count()
+
+    second = records_link_pending()
+
+    assert first.total == 2 and second.total == 0
+    assert LinkDecision.objects.count() == decisions
+
+
+@pytest.mark.django_db
+def test_a_record_linked_in_one_pass_gets_its_facts():
+    from profiles.models import BorderCrossing
+    from profiles.services import source_record_receive as store
+
+    payload = {
+        **person_row("B-77"),
+        "record_type": "border_crossing",
+        "direction": "entry",
+        "crossed_on": "2025-03-01",
+        "checkpoint": "Домодедово",
+        "purpose": "work",
+    }
+    record = store(
+        source_system=SourceSystem.objects.get(code="BORDER"),
+        source_record_id="B-77",
+        payload=payload,
+        surname="Каримов",
+        given_names="Жасур",
+        birth_date=dt.date(1990, 5, 17),
+        sex="M",
+        citizenship=Country.objects.get(pk="UZB"),
+        document_type="passport",
+        document_number="FA1234567",
+    )
+
+    records_link_pending()
+
+    record.refresh_from_db()
+    crossing = BorderCrossing.objects.get(source_record=record)
+    assert crossing.person_id == record.person_id is not None
+    assert crossing.crossed_on == dt.date(2025, 3, 1)

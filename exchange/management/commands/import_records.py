@@ -18,6 +18,10 @@ from exchange.models import ImportBatch
 from exchange.parsing import unknown_columns
 from exchange.readers import csv_header, csv_open, csv_rows, file_checksum, xlsx_header, xlsx_rows
 from exchange.services import DEFAULT_CHUNK_SIZE, BatchConflict, batch_ingest
+from exchange.tasks import linker_get
+
+# Above this many rows a file is linked in one pass after it is stored, not chunk by chunk.
+BATCH_LINK_ROWS = 10_000
 
 
 class Command(BaseCommand):
@@ -28,8 +32,17 @@ class Command(BaseCommand):
         parser.add_argument("--source", help="Source system of rows without a source_system column, e.g. BORDER.")
         parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, help="Rows per transaction.")
         parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar.")
+        parser.add_argument(
+            "--link",
+            choices=("auto", "chunk", "batch"),
+            default="auto",
+            help="chunk: link each chunk as it is stored (background jobs); batch: store the whole file, then "
+            f"link all pending records in one pass (fast for large files); auto: batch above {BATCH_LINK_ROWS:,} rows",
+        )
 
-    def handle(self, *args, file: Path, source: str | None, chunk_size: int, no_progress: bool, **options) -> None:
+    def handle(
+        self, *args, file: Path, source: str | None, chunk_size: int, no_progress: bool, link: str, **options
+    ) -> None:
         if not file.is_file():
             raise CommandError(f"{file}: no such file.")
         is_xlsx = file.suffix.lower() in {".xlsx", ".xlsm"}
@@ -58,6 +71,7 @@ class Command(BaseCommand):
                 total = max(lines - 1, 0)
             # sys.stderr, not self.stderr: the command's wrapper would colour every redraw as an error.
             progress = tqdm(rows, total=total, unit=" rows", disable=no_progress, file=sys.stderr, mininterval=1)
+            in_one_pass = link == "batch" or (link == "auto" and total is not None and total > BATCH_LINK_ROWS)
             batch = batch_ingest(
                 rows=progress,
                 origin=ImportBatch.Origin.CLI,
@@ -65,6 +79,7 @@ class Command(BaseCommand):
                 file_name=str(file.name),
                 checksum=checksum,
                 chunk_size=chunk_size,
+                link_each_chunk=not in_one_pass,
             )
             progress.close()
         except ValidationError as error:
@@ -79,5 +94,20 @@ class Command(BaseCommand):
             f"accepted {batch.accepted_count}, duplicate {batch.duplicate_count}, "
             f"quarantined {batch.quarantined_count}."
         )
+        if in_one_pass:
+            self._link_pending()
         if batch.quarantined_count:
             self.stdout.write("Quarantined rows are listed in the admin under Agency data exchange › Quarantined rows.")
+
+    def _link_pending(self) -> None:
+        linker = linker_get("records_link_pending")
+        if linker is None:
+            self.stderr.write("The linkage app is not installed: the records stay unlinked.")
+            return
+        run = linker()
+        if run.status != "done":
+            raise CommandError(f"Linking failed ({run}): {run.error} The records are stored; re-run to link them.")
+        self.stdout.write(
+            f"Link run {run.pk}: {run.total} pending records, {run.auto_linked} linked to a person, "
+            f"{run.new_persons} new persons, {run.queued_for_review} sent to review."
+        )
