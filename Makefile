@@ -9,7 +9,7 @@ SEED ?= 42
 # The embedded developer setup runs with DEBUG on; production sets DJANGO_DEBUG=0 and a secret key.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run setup serve test lint format check bench clean-db
+.PHONY: run setup serve test lint format check bench clean-db screenshots
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ serve: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) manage.py compile_translations
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The README's screenshots: the browser journey (e2e/) saves them at 360 and 1280 px in Debian's Chromium
+# (with chromium-l10n installed, its date fields and file chooser are drawn in Russian like the pages).
+screenshots: $(VENV)/.installed
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "make screenshots needs Chromium: apt-get install chromium" >&2; exit 1; }
+	$(PY) manage.py compile_translations
+	E2E_SCREENSHOTS_DIR=docs/screenshots $(VENV)/bin/pytest e2e -q
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

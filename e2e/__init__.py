@@ -1,0 +1,1 @@
+"""Browser tests: whole journeys through the real pages, in Debian's Chromium driven by Playwright."""
