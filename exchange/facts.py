@@ -11,6 +11,7 @@ creates nothing yet; it is materialized when the patent record is.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -79,6 +80,94 @@ def record_facts_materialize(
         facts.append(document)
     facts += _MATERIALIZERS[parsed.record_type](parsed, record=record, person=person, ref=ref)
     return facts
+
+
+@dataclass
+class BulkOutcome:
+    facts_created: int = 0
+    failed: list[int] = field(default_factory=list)
+    # Persons that received border crossings: only their stays need rebuilding.
+    persons_with_crossings: set[int] = field(default_factory=set)
+
+
+def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 2_000) -> BulkOutcome:
+    """The facts of many newly linked records, a chunk at a time (the one-pass linker's write path).
+
+    Records that state only a person (most of a large identity file) can add only an identity
+    document: those are written set-based, one existence query and one insert per run of such
+    records, with the same get-or-create rule as `record_facts_materialize` (an existing document is
+    kept; the earliest record states it). Every other record goes through `record_facts_materialize`,
+    whose rules depend on the person's earlier facts (closing a registration, payments waiting for
+    their patent). A record that fails is logged and counted; it stays linked and keeps its payload.
+    """
+    ref = reference_index_load()
+    outcome = BulkOutcome()
+    for start in range(0, len(record_ids), chunk_size):
+        with transaction.atomic():
+            _bulk_chunk(record_ids[start : start + chunk_size], ref, outcome)
+    return outcome
+
+
+def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> None:
+    done: set[int] = set()
+    for model in FACT_MODELS:
+        done |= set(model.objects.filter(source_record_id__in=chunk).values_list("source_record_id", flat=True))
+    records = SourceRecord.objects.filter(pk__in=chunk, person__isnull=False).exclude(pk__in=done).order_by("id")
+    documents: dict[tuple[str, str, str], IdentityDocument] = {}
+    for record in records.select_related("person"):
+        try:
+            parsed = _parse(record, ref)
+        except FactMaterializationError:
+            logger.exception("Facts of record %s could not be materialized", record.pk)
+            outcome.failed.append(record.pk)
+            continue
+        if parsed.record_type == RecordType.PERSON:
+            if parsed.document_number and parsed.document_country:
+                key = (parsed.document_type, parsed.document_country, parsed.document_number)
+                # Parsed by the rules that accepted the record; the table's constraints stand behind them.
+                documents.setdefault(
+                    key,
+                    IdentityDocument(
+                        person_id=record.person_id,
+                        source_record_id=record.pk,
+                        document_type=parsed.document_type,
+                        issuing_country_id=parsed.document_country,
+                        number=parsed.document_number_raw.strip(),
+                        number_normalized=parsed.document_number,
+                        issued_on=parsed.document_issued_on,
+                        expires_on=parsed.document_expires_on,
+                    ),
+                )
+            continue
+        # Earlier records' documents first, so that the earliest record states a shared document.
+        outcome.facts_created += _documents_write(documents)
+        documents = {}
+        try:
+            with transaction.atomic():
+                facts = record_facts_materialize(record=record, person=record.person, ref=ref)
+        except Exception:
+            logger.exception("Facts of record %s could not be materialized", record.pk)
+            outcome.failed.append(record.pk)
+            continue
+        outcome.facts_created += len(facts)
+        if any(isinstance(fact, BorderCrossing) for fact in facts):
+            outcome.persons_with_crossings.add(record.person_id)
+    outcome.facts_created += _documents_write(documents)
+
+
+def _documents_write(documents: dict[tuple[str, str, str], IdentityDocument]) -> int:
+    """Insert the documents not stored yet; returns how many were new."""
+    if not documents:
+        return 0
+    numbers = {number for _, _, number in documents}
+    existing = set(
+        IdentityDocument.objects.filter(number_normalized__in=numbers).values_list(
+            "document_type", "issuing_country_id", "number_normalized"
+        )
+    )
+    fresh = [document for key, document in documents.items() if key not in existing]
+    IdentityDocument.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(fresh)
 
 
 def _facts_of(record: SourceRecord) -> list[models.Model]:

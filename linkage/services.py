@@ -776,25 +776,14 @@ def _refresh_name_keys(person_ids: Iterable[int]) -> None:
 
 
 def _materialize_new_links(record_ids: list[int]) -> None:
-    """Facts of records linked for the first time, through the exchange app (one record at a time:
-    each fact goes through its profile service and validation)."""
+    """Facts of records linked for the first time, through the exchange app's bulk path; stays are
+    rebuilt for the persons that received border crossings (a stay is derived from crossings only)."""
     if not record_ids:
         return
-    from exchange.facts import record_facts_materialize
-    from exchange.selectors import reference_index_load
+    from exchange.facts import records_facts_materialize_bulk
 
-    ref = reference_index_load()
-    persons: set[int] = set()
-    for start in range(0, len(record_ids), CHUNK):
-        records = SourceRecord.objects.filter(pk__in=record_ids[start : start + CHUNK]).select_related("person")
-        for record in records:
-            try:
-                record_facts_materialize(record=record, person=record.person, ref=ref)
-            except Exception:
-                # The record stays linked and lost nothing: its payload is kept verbatim.
-                logger.exception("Facts of record %s could not be materialized", record.pk)
-            persons.add(record.person_id)
-    for person_id in sorted(persons):
+    outcome = records_facts_materialize_bulk(record_ids=record_ids)
+    for person_id in sorted(outcome.persons_with_crossings):
         person_rebuild_stays(person=Person(pk=person_id))
 
 

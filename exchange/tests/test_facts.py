@@ -166,3 +166,27 @@ def test_a_residence_permit_may_be_indefinite(person):
 
     permit = Permit.objects.get()
     assert (permit.kind, permit.valid_to, permit.region_id) == ("vnzh", None, "77")
+
+
+def test_the_bulk_path_writes_what_the_per_record_path_writes(person):
+    from exchange.facts import records_facts_materialize_bulk
+    from exchange.tests.rows import person_row
+
+    rows = [person_row("B-1"), person_row("B-2", document_number="FA-123 4567"), crossing_row("B-3")]
+    batch_ingest(rows=rows, origin=ImportBatch.Origin.API, link_each_chunk=False)
+    records = list(SourceRecord.objects.order_by("id"))
+    for record in records:
+        source_record_link(record=record, person=person)
+    ids = [record.pk for record in records]
+
+    outcome = records_facts_materialize_bulk(record_ids=ids)
+
+    document = IdentityDocument.objects.get()  # one passport stated by three records
+    assert (document.person, document.source_record, document.number_normalized) == (person, records[0], "FA1234567")
+    assert BorderCrossing.objects.get().source_record == records[2]
+    assert (outcome.facts_created, outcome.failed, outcome.persons_with_crossings) == (2, [], {person.pk})
+
+    again = records_facts_materialize_bulk(record_ids=ids)
+
+    assert (again.facts_created, again.persons_with_crossings) == (0, set())
+    assert (IdentityDocument.objects.count(), BorderCrossing.objects.count()) == (1, 1)
