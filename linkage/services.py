@@ -370,23 +370,7 @@ def records_link_pending(*, run_id: int | None = None) -> LinkRun:
     """
     if run_id is None:
         run_id = LinkRun.objects.create(kind=LinkRun.Kind.PENDING).pk
-    try:
-        run = _start(run_id)
-    except RelinkRefused as refused:
-        logger.warning("%s", refused)
-        return LinkRun.objects.get(pk=run_id)
-    try:
-        _link_pending(run)
-    except Exception as error:
-        logger.exception("Link run %s failed", run.pk)
-        LinkRun.objects.filter(pk=run.pk).update(
-            status=LinkRun.Status.FAILED, error=f"{type(error).__name__}: {error}", finished_at=timezone.now()
-        )
-        run.refresh_from_db()
-        return run
-    LinkRun.objects.filter(pk=run.pk).update(status=LinkRun.Status.DONE, finished_at=timezone.now())
-    run.refresh_from_db()
-    return run
+    return _run_job(run_id, _link_pending)
 
 
 def _link_pending(run: LinkRun) -> None:
@@ -492,20 +476,15 @@ def _progress(run: LinkRun, **fields: Any) -> None:
     LinkRun.objects.filter(pk=run.pk).update(**fields)
 
 
-def relink_all(*, run_id: int) -> LinkRun:
-    """Re-link every record from scratch as one job, with progress on the LinkRun.
-
-    Idempotent: the clustering is deterministic and each cluster keeps the person that already holds
-    most of its records, so a second run changes nothing. Only one runs at a time (a unique
-    constraint on the running status); a second one is marked failed at once.
-    """
+def _run_job(run_id: int, work: Callable[[LinkRun], None]) -> LinkRun:
+    """Start the queued run (one at a time), do the work, and mark it done or failed with the error."""
     try:
         run = _start(run_id)
     except RelinkRefused as refused:
         logger.warning("%s", refused)
         return LinkRun.objects.get(pk=run_id)
     try:
-        _relink(run)
+        work(run)
     except Exception as error:
         logger.exception("Link run %s failed", run.pk)
         LinkRun.objects.filter(pk=run.pk).update(
@@ -516,6 +495,16 @@ def relink_all(*, run_id: int) -> LinkRun:
     LinkRun.objects.filter(pk=run.pk).update(status=LinkRun.Status.DONE, finished_at=timezone.now())
     run.refresh_from_db()
     return run
+
+
+def relink_all(*, run_id: int) -> LinkRun:
+    """Re-link every record from scratch as one job, with progress on the LinkRun.
+
+    Idempotent: the clustering is deterministic and each cluster keeps the person that already holds
+    most of its records, so a second run changes nothing. Only one runs at a time (a unique
+    constraint on the running status); a second one is marked failed at once.
+    """
+    return _run_job(run_id, _relink)
 
 
 def _staff_constraints() -> tuple[dict[int, int], list[tuple[int, int]]]:
