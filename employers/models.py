@@ -41,13 +41,9 @@ class Organization(models.Model):
                 name="organization_ogrn_length_matches_kind",
                 violation_error_message="OGRN has 13 digits for a legal entity, OGRNIP 15 for an entrepreneur.",
             ),
-            models.UniqueConstraint(
-                fields=["ogrn"], condition=~Q(ogrn=""), name="organization_ogrn_unique"
-            ),
+            models.UniqueConstraint(fields=["ogrn"], condition=~Q(ogrn=""), name="organization_ogrn_unique"),
             models.CheckConstraint(condition=Q(name__regex=r"\S"), name="organization_name_not_blank"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} (INN {self.inn})"
-
-

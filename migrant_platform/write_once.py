@@ -38,8 +38,7 @@ def write_once_operation(*, table: str, columns: list[str], what: str) -> migrat
                 """
             )
             schema_editor.execute(
-                f"CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+                f"CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
             )
         elif vendor == "sqlite":
             changed_sqlite = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns)

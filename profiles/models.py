@@ -52,9 +52,7 @@ class Person(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
     )
     # A merge never deletes: the absorbed profile points at the survivor and stays for unmerge.
-    merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed"
-    )
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="absorbed")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -76,17 +74,13 @@ class Person(models.Model):
                 violation_error_message="Birth date is before 1900: it is a data-entry error.",
             ),
             models.CheckConstraint(condition=Q(sex__in=Sex.values), name="person_sex_valid"),
-            models.CheckConstraint(
-                condition=Q(preferred_language__in=Language.values), name="person_language_valid"
-            ),
+            models.CheckConstraint(condition=Q(preferred_language__in=Language.values), name="person_language_valid"),
             models.CheckConstraint(
                 condition=Q(phone="") | Q(phone__regex=PHONE_E164),
                 name="person_phone_e164",
                 violation_error_message="Phone must be in E.164 form, e.g. +998901234567.",
             ),
-            models.CheckConstraint(
-                condition=~Q(merged_into=F("id")), name="person_not_merged_into_itself"
-            ),
+            models.CheckConstraint(condition=~Q(merged_into=F("id")), name="person_not_merged_into_itself"),
         ]
 
     def __str__(self) -> str:
@@ -224,9 +218,7 @@ class SourceRecord(models.Model):
                 condition=Q(link_score__isnull=True) | (Q(link_score__gte=0) & Q(link_score__lte=1)),
                 name="source_record_link_score_is_probability",
             ),
-            models.CheckConstraint(
-                condition=~Q(supersedes=F("id")), name="source_record_not_superseding_itself"
-            ),
+            models.CheckConstraint(condition=~Q(supersedes=F("id")), name="source_record_not_superseding_itself"),
         ]
 
     def __str__(self) -> str:
@@ -309,7 +301,9 @@ class Stay(models.Model):
                 name="stay_exit_date_matches_exit_crossing",
             ),
             models.UniqueConstraint(
-                fields=["person"], condition=Q(exited_on__isnull=True), name="stay_one_open_per_person",
+                fields=["person"],
+                condition=Q(exited_on__isnull=True),
+                name="stay_one_open_per_person",
                 violation_error_message="This person already has an open stay (no exit recorded).",
             ),
         ]
@@ -356,7 +350,9 @@ class MigrationRegistration(Fact):
                 violation_error_message="A registration has exactly one host: an organization or a person.",
             ),
             models.UniqueConstraint(
-                fields=["person"], condition=Q(closed_on__isnull=True), name="registration_one_open_per_person",
+                fields=["person"],
+                condition=Q(closed_on__isnull=True),
+                name="registration_one_open_per_person",
                 violation_error_message="This person already has an open registration; close it first.",
             ),
         ]
@@ -383,7 +379,11 @@ class Permit(Fact):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     number = models.CharField(max_length=40, blank=True)
     region = models.ForeignKey(
-        "reference.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="permits",
+        "reference.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="permits",
         help_text="Region of issue; a patent is valid only there.",
     )
     profession = models.CharField(max_length=200, blank=True)
@@ -417,7 +417,9 @@ class Permit(Fact):
                 violation_error_message="A patent is issued for a region.",
             ),
             models.UniqueConstraint(
-                fields=["kind", "number"], condition=~Q(number=""), name="permit_number_unique_per_kind",
+                fields=["kind", "number"],
+                condition=~Q(number=""),
+                name="permit_number_unique_per_kind",
                 violation_error_message="A permit of this kind with this number already exists.",
             ),
         ]
@@ -451,7 +453,8 @@ class PatentPayment(Fact):
                 violation_error_message="A payment covers 1 to 12 months.",
             ),
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="payment_amount_positive",
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
                 violation_error_message="A payment amount must be positive.",
             ),
             models.UniqueConstraint(fields=["receipt_number"], name="payment_receipt_unique"),

@@ -6,30 +6,64 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('profiles', '0001_initial'),
+        ("profiles", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('accessed_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('channel', models.CharField(choices=[('admin', 'Staff admin'), ('api', 'Inter-agency API'), ('export', 'Export')], max_length=8)),
-                ('purpose', models.CharField(choices=[('application', 'Processing an application (state its number)'), ('citizen_request', 'Request of the person themself'), ('data_quality', 'Data-quality case (linking, merge, correction)'), ('agency_request', 'Inter-agency request (state its reference)'), ('legal_check', 'Check ordered under law (state the legal basis)')], max_length=20)),
-                ('reference', models.CharField(help_text='Application number, request reference or basis.', max_length=200)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='profiles.person')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("accessed_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("admin", "Staff admin"), ("api", "Inter-agency API"), ("export", "Export")],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("application", "Processing an application (state its number)"),
+                            ("citizen_request", "Request of the person themself"),
+                            ("data_quality", "Data-quality case (linking, merge, correction)"),
+                            ("agency_request", "Inter-agency request (state its reference)"),
+                            ("legal_check", "Check ordered under law (state the legal basis)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(help_text="Application number, request reference or basis.", max_length=200),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="profiles.person"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-accessed_at'],
-                'indexes': [models.Index(fields=['person', 'accessed_at'], name='access_log_person_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('reference__regex', '\\S')), name='access_log_reference_required')],
+                "ordering": ["-accessed_at"],
+                "indexes": [models.Index(fields=["person", "accessed_at"], name="access_log_person_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("reference__regex", "\\S")), name="access_log_reference_required"
+                    )
+                ],
             },
         ),
     ]

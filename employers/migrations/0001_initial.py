@@ -6,30 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('reference', '0001_initial'),
+        ("reference", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('legal_entity', 'Legal entity (ЮЛ)'), ('entrepreneur', 'Individual entrepreneur (ИП)'), ('individual', 'Private individual (физлицо)')], max_length=16)),
-                ('name', models.CharField(max_length=300)),
-                ('inn', models.CharField(max_length=12, unique=True, validators=[employers.validators.validate_inn], verbose_name='INN')),
-                ('ogrn', models.CharField(blank=True, max_length=15, validators=[employers.validators.validate_ogrn], verbose_name='OGRN / OGRNIP')),
-                ('kpp', models.CharField(blank=True, max_length=9, verbose_name='KPP')),
-                ('address', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='organizations', to='reference.region')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("legal_entity", "Legal entity (ЮЛ)"),
+                            ("entrepreneur", "Individual entrepreneur (ИП)"),
+                            ("individual", "Private individual (физлицо)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "inn",
+                    models.CharField(
+                        max_length=12, unique=True, validators=[employers.validators.validate_inn], verbose_name="INN"
+                    ),
+                ),
+                (
+                    "ogrn",
+                    models.CharField(
+                        blank=True,
+                        max_length=15,
+                        validators=[employers.validators.validate_ogrn],
+                        verbose_name="OGRN / OGRNIP",
+                    ),
+                ),
+                ("kpp", models.CharField(blank=True, max_length=9, verbose_name="KPP")),
+                ("address", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="organizations", to="reference.region"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'legal_entity'), ('inn__regex', '^[0-9]{10}$')), models.Q(models.Q(('kind', 'legal_entity'), _negated=True), ('inn__regex', '^[0-9]{12}$')), _connector='OR'), name='organization_inn_length_matches_kind', violation_error_message='INN must have 10 digits for a legal entity and 12 otherwise.'), models.CheckConstraint(condition=models.Q(('ogrn', ''), models.Q(('kind', 'legal_entity'), ('ogrn__regex', '^[0-9]{13}$')), models.Q(('kind', 'entrepreneur'), ('ogrn__regex', '^[0-9]{15}$')), _connector='OR'), name='organization_ogrn_length_matches_kind', violation_error_message='OGRN has 13 digits for a legal entity, OGRNIP 15 for an entrepreneur.'), models.UniqueConstraint(condition=models.Q(('ogrn', ''), _negated=True), fields=('ogrn',), name='organization_ogrn_unique'), models.CheckConstraint(condition=models.Q(('name__regex', '\\S')), name='organization_name_not_blank')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "legal_entity"), ("inn__regex", "^[0-9]{10}$")),
+                            models.Q(models.Q(("kind", "legal_entity"), _negated=True), ("inn__regex", "^[0-9]{12}$")),
+                            _connector="OR",
+                        ),
+                        name="organization_inn_length_matches_kind",
+                        violation_error_message="INN must have 10 digits for a legal entity and 12 otherwise.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("ogrn", ""),
+                            models.Q(("kind", "legal_entity"), ("ogrn__regex", "^[0-9]{13}$")),
+                            models.Q(("kind", "entrepreneur"), ("ogrn__regex", "^[0-9]{15}$")),
+                            _connector="OR",
+                        ),
+                        name="organization_ogrn_length_matches_kind",
+                        violation_error_message="OGRN has 13 digits for a legal entity, OGRNIP 15 for an entrepreneur.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("ogrn", ""), _negated=True),
+                        fields=("ogrn",),
+                        name="organization_ogrn_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("name__regex", "\\S")), name="organization_name_not_blank"
+                    ),
+                ],
             },
         ),
     ]

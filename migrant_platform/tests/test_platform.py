@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from migrant_platform.management.commands.compile_translations import parse_po, write_mo
 
-PO_SAMPLE = r'''
+PO_SAMPLE = r"""
 msgid ""
 msgstr ""
 "Content-Type: text/plain; charset=UTF-8\n"
@@ -36,7 +36,7 @@ msgid "Long "
 "text"
 msgstr "Длинный "
 "текст"
-'''
+"""
 
 
 def test_compiled_catalog_is_read_by_gettext(tmp_path):

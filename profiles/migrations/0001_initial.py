@@ -7,385 +7,885 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('employers', '0001_initial'),
-        ('reference', '0001_initial'),
+        ("employers", "0001_initial"),
+        ("reference", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('latin_surname', models.CharField(blank=True, help_text='As in the current passport.', max_length=100)),
-                ('latin_given_names', models.CharField(blank=True, max_length=150)),
-                ('cyrillic_surname', models.CharField(blank=True, help_text='As in Russian records.', max_length=100)),
-                ('cyrillic_given_names', models.CharField(blank=True, max_length=150)),
-                ('cyrillic_patronymic', models.CharField(blank=True, max_length=150)),
-                ('birth_date', models.DateField()),
-                ('sex', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1)),
-                ('preferred_language', models.CharField(choices=[('ru', 'Русский'), ('uz', 'Oʻzbekcha'), ('tg', 'Тоҷикӣ'), ('ky', 'Кыргызча'), ('en', 'English')], default='ru', max_length=2)),
-                ('phone', models.CharField(blank=True, help_text='E.164, e.g. +998901234567', max_length=16)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('citizenship', models.ForeignKey(db_column='citizenship', on_delete=django.db.models.deletion.PROTECT, related_name='citizens', to='reference.country')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='absorbed', to='profiles.person')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='person', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "latin_surname",
+                    models.CharField(blank=True, help_text="As in the current passport.", max_length=100),
+                ),
+                ("latin_given_names", models.CharField(blank=True, max_length=150)),
+                ("cyrillic_surname", models.CharField(blank=True, help_text="As in Russian records.", max_length=100)),
+                ("cyrillic_given_names", models.CharField(blank=True, max_length=150)),
+                ("cyrillic_patronymic", models.CharField(blank=True, max_length=150)),
+                ("birth_date", models.DateField()),
+                ("sex", models.CharField(choices=[("M", "Male"), ("F", "Female")], max_length=1)),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[
+                            ("ru", "Русский"),
+                            ("uz", "Oʻzbekcha"),
+                            ("tg", "Тоҷикӣ"),
+                            ("ky", "Кыргызча"),
+                            ("en", "English"),
+                        ],
+                        default="ru",
+                        max_length=2,
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, help_text="E.164, e.g. +998901234567", max_length=16)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "citizenship",
+                    models.ForeignKey(
+                        db_column="citizenship",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="citizens",
+                        to="reference.country",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="absorbed",
+                        to="profiles.person",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="person",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='PersonNameKey',
+            name="PersonNameKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='name_keys', to='profiles.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=100)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="name_keys", to="profiles.person"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SourceRecord',
+            name="SourceRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_record_id', models.CharField(max_length=100)),
-                ('received_at', models.DateTimeField()),
-                ('payload', models.JSONField(help_text='The record verbatim, as received.')),
-                ('surname', models.CharField(blank=True, max_length=100)),
-                ('given_names', models.CharField(blank=True, max_length=150)),
-                ('patronymic', models.CharField(blank=True, max_length=150)),
-                ('birth_date', models.DateField(blank=True, null=True)),
-                ('sex', models.CharField(blank=True, max_length=1)),
-                ('document_type', models.CharField(blank=True, choices=[('passport', 'National passport of a foreign state'), ('rvp', 'Temporary residence permit (РВП)'), ('vnzh', 'Residence permit (ВНЖ)'), ('migration_card', 'Migration card'), ('birth_cert', 'Birth certificate'), ('stateless_id', "Stateless person's document"), ('other', 'Other')], max_length=16)),
-                ('document_number', models.CharField(blank=True, help_text='Normalized.', max_length=40)),
-                ('phone', models.CharField(blank=True, max_length=16)),
-                ('tax_id', models.CharField(blank=True, max_length=12)),
-                ('link_score', models.FloatField(blank=True, null=True)),
-                ('link_reason', models.JSONField(blank=True, default=dict)),
-                ('linked_at', models.DateTimeField(blank=True, null=True)),
-                ('citizenship', models.ForeignKey(blank=True, db_column='citizenship', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reference.country')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='source_records', to='profiles.person')),
-                ('source_system', models.ForeignKey(db_column='source_system', on_delete=django.db.models.deletion.PROTECT, related_name='records', to='reference.sourcesystem')),
-                ('supersedes', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='superseded_by', to='profiles.sourcerecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("source_record_id", models.CharField(max_length=100)),
+                ("received_at", models.DateTimeField()),
+                ("payload", models.JSONField(help_text="The record verbatim, as received.")),
+                ("surname", models.CharField(blank=True, max_length=100)),
+                ("given_names", models.CharField(blank=True, max_length=150)),
+                ("patronymic", models.CharField(blank=True, max_length=150)),
+                ("birth_date", models.DateField(blank=True, null=True)),
+                ("sex", models.CharField(blank=True, max_length=1)),
+                (
+                    "document_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("passport", "National passport of a foreign state"),
+                            ("rvp", "Temporary residence permit (РВП)"),
+                            ("vnzh", "Residence permit (ВНЖ)"),
+                            ("migration_card", "Migration card"),
+                            ("birth_cert", "Birth certificate"),
+                            ("stateless_id", "Stateless person's document"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("document_number", models.CharField(blank=True, help_text="Normalized.", max_length=40)),
+                ("phone", models.CharField(blank=True, max_length=16)),
+                ("tax_id", models.CharField(blank=True, max_length=12)),
+                ("link_score", models.FloatField(blank=True, null=True)),
+                ("link_reason", models.JSONField(blank=True, default=dict)),
+                ("linked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "citizenship",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="citizenship",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reference.country",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="source_records",
+                        to="profiles.person",
+                    ),
+                ),
+                (
+                    "source_system",
+                    models.ForeignKey(
+                        db_column="source_system",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="records",
+                        to="reference.sourcesystem",
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="superseded_by",
+                        to="profiles.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['received_at', 'id'],
+                "ordering": ["received_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Permit',
+            name="Permit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('kind', models.CharField(choices=[('patent', 'Patent'), ('work_permit', 'Work permit'), ('rvp', 'Temporary residence permit (РВП)'), ('vnzh', 'Residence permit (ВНЖ)'), ('visa', 'Visa'), ('eaeu_worker', 'EAEU worker (contract)'), ('student', 'Full-time study')], max_length=12)),
-                ('number', models.CharField(blank=True, max_length=40)),
-                ('profession', models.CharField(blank=True, max_length=200)),
-                ('issued_on', models.DateField()),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(blank=True, help_text='Empty for an indefinite residence permit.', null=True)),
-                ('status', models.CharField(choices=[('valid', 'Valid'), ('terminated', 'Terminated'), ('annulled', 'Annulled')], default='valid', max_length=10)),
-                ('region', models.ForeignKey(blank=True, help_text='Region of issue; a patent is valid only there.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='permits', to='reference.region')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.person')),
-                ('source_record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.sourcerecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("patent", "Patent"),
+                            ("work_permit", "Work permit"),
+                            ("rvp", "Temporary residence permit (РВП)"),
+                            ("vnzh", "Residence permit (ВНЖ)"),
+                            ("visa", "Visa"),
+                            ("eaeu_worker", "EAEU worker (contract)"),
+                            ("student", "Full-time study"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("number", models.CharField(blank=True, max_length=40)),
+                ("profession", models.CharField(blank=True, max_length=200)),
+                ("issued_on", models.DateField()),
+                ("valid_from", models.DateField()),
+                (
+                    "valid_to",
+                    models.DateField(blank=True, help_text="Empty for an indefinite residence permit.", null=True),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("valid", "Valid"), ("terminated", "Terminated"), ("annulled", "Annulled")],
+                        default="valid",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Region of issue; a patent is valid only there.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="permits",
+                        to="reference.region",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="%(class)ss", to="profiles.person"
+                    ),
+                ),
+                (
+                    "source_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)ss",
+                        to="profiles.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['valid_from', 'id'],
+                "ordering": ["valid_from", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PatentPayment',
+            name="PatentPayment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('paid_on', models.DateField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('months', models.PositiveSmallIntegerField()),
-                ('period_from', models.DateField()),
-                ('paid_until', models.DateField(help_text='The last day of the paid period.')),
-                ('receipt_number', models.CharField(help_text='Payment document id (УИН / receipt).', max_length=40)),
-                ('permit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='profiles.permit')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.person')),
-                ('source_record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.sourcerecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("paid_on", models.DateField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("months", models.PositiveSmallIntegerField()),
+                ("period_from", models.DateField()),
+                ("paid_until", models.DateField(help_text="The last day of the paid period.")),
+                ("receipt_number", models.CharField(help_text="Payment document id (УИН / receipt).", max_length=40)),
+                (
+                    "permit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="payments", to="profiles.permit"
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="%(class)ss", to="profiles.person"
+                    ),
+                ),
+                (
+                    "source_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)ss",
+                        to="profiles.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['period_from', 'id'],
+                "ordering": ["period_from", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MigrationRegistration',
+            name="MigrationRegistration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('address', models.CharField(max_length=500)),
-                ('host_person_name', models.CharField(blank=True, help_text='A private host (a citizen).', max_length=200)),
-                ('purpose', models.CharField(blank=True, choices=[('work', 'Work'), ('study', 'Study'), ('private', 'Private'), ('tourism', 'Tourism'), ('business', 'Business (служебная)'), ('transit', 'Transit'), ('other', 'Other')], max_length=10)),
-                ('arrived_on', models.DateField(help_text='Arrival at the place of stay.')),
-                ('valid_from', models.DateField()),
-                ('valid_to', models.DateField(help_text='Registered until (the declared end of stay).')),
-                ('closed_on', models.DateField(blank=True, help_text='Departure or replacement by a new registration.', null=True)),
-                ('host_organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='hosted_registrations', to='employers.organization')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='registrations', to='reference.region')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.person')),
-                ('source_record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.sourcerecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("address", models.CharField(max_length=500)),
+                (
+                    "host_person_name",
+                    models.CharField(blank=True, help_text="A private host (a citizen).", max_length=200),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("work", "Work"),
+                            ("study", "Study"),
+                            ("private", "Private"),
+                            ("tourism", "Tourism"),
+                            ("business", "Business (служебная)"),
+                            ("transit", "Transit"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("arrived_on", models.DateField(help_text="Arrival at the place of stay.")),
+                ("valid_from", models.DateField()),
+                ("valid_to", models.DateField(help_text="Registered until (the declared end of stay).")),
+                (
+                    "closed_on",
+                    models.DateField(
+                        blank=True, help_text="Departure or replacement by a new registration.", null=True
+                    ),
+                ),
+                (
+                    "host_organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hosted_registrations",
+                        to="employers.organization",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="registrations", to="reference.region"
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="%(class)ss", to="profiles.person"
+                    ),
+                ),
+                (
+                    "source_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)ss",
+                        to="profiles.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['valid_from', 'id'],
+                "ordering": ["valid_from", "id"],
             },
         ),
         migrations.CreateModel(
-            name='IdentityDocument',
+            name="IdentityDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('document_type', models.CharField(choices=[('passport', 'National passport of a foreign state'), ('rvp', 'Temporary residence permit (РВП)'), ('vnzh', 'Residence permit (ВНЖ)'), ('migration_card', 'Migration card'), ('birth_cert', 'Birth certificate'), ('stateless_id', "Stateless person's document"), ('other', 'Other')], max_length=16)),
-                ('number', models.CharField(help_text='As written on the document.', max_length=40)),
-                ('number_normalized', models.CharField(editable=False, help_text='Upper case, no spaces or dashes, Cyrillic look-alikes as Latin.', max_length=40)),
-                ('issued_on', models.DateField(blank=True, null=True)),
-                ('expires_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('issuing_country', models.ForeignKey(db_column='issuing_country', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reference.country')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='profiles.person')),
-                ('source_record', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='profiles.sourcerecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("passport", "National passport of a foreign state"),
+                            ("rvp", "Temporary residence permit (РВП)"),
+                            ("vnzh", "Residence permit (ВНЖ)"),
+                            ("migration_card", "Migration card"),
+                            ("birth_cert", "Birth certificate"),
+                            ("stateless_id", "Stateless person's document"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("number", models.CharField(help_text="As written on the document.", max_length=40)),
+                (
+                    "number_normalized",
+                    models.CharField(
+                        editable=False,
+                        help_text="Upper case, no spaces or dashes, Cyrillic look-alikes as Latin.",
+                        max_length=40,
+                    ),
+                ),
+                ("issued_on", models.DateField(blank=True, null=True)),
+                ("expires_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "issuing_country",
+                    models.ForeignKey(
+                        db_column="issuing_country",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reference.country",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="documents", to="profiles.person"
+                    ),
+                ),
+                (
+                    "source_record",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="profiles.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-issued_on', 'id'],
+                "ordering": ["-issued_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='EmploymentContract',
+            name="EmploymentContract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('kind', models.CharField(choices=[('labor', 'Labor contract'), ('civil', 'Civil-law contract (ГПХ)')], default='labor', max_length=5)),
-                ('position', models.CharField(max_length=200)),
-                ('concluded_on', models.DateField()),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField(blank=True, help_text='Empty for an open-ended contract.', null=True)),
-                ('terminated_on', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('concluded', 'Concluded'), ('terminated', 'Terminated')], default='concluded', max_length=10)),
-                ('employer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='employers.organization')),
-                ('work_region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contracts', to='reference.region')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.person')),
-                ('source_record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.sourcerecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("labor", "Labor contract"), ("civil", "Civil-law contract (ГПХ)")],
+                        default="labor",
+                        max_length=5,
+                    ),
+                ),
+                ("position", models.CharField(max_length=200)),
+                ("concluded_on", models.DateField()),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField(blank=True, help_text="Empty for an open-ended contract.", null=True)),
+                ("terminated_on", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("concluded", "Concluded"), ("terminated", "Terminated")],
+                        default="concluded",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "employer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="contracts",
+                        to="employers.organization",
+                    ),
+                ),
+                (
+                    "work_region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="contracts", to="reference.region"
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="%(class)ss", to="profiles.person"
+                    ),
+                ),
+                (
+                    "source_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)ss",
+                        to="profiles.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_on', 'id'],
+                "ordering": ["starts_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='BorderCrossing',
+            name="BorderCrossing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('direction', models.CharField(choices=[('entry', 'Entry'), ('exit', 'Exit')], max_length=5)),
-                ('crossed_on', models.DateField()),
-                ('checkpoint', models.CharField(max_length=120)),
-                ('purpose', models.CharField(blank=True, choices=[('work', 'Work'), ('study', 'Study'), ('private', 'Private'), ('tourism', 'Tourism'), ('business', 'Business (служебная)'), ('transit', 'Transit'), ('other', 'Other')], max_length=10)),
-                ('migration_card_number', models.CharField(blank=True, max_length=20)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.person')),
-                ('source_record', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='profiles.sourcerecord')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("direction", models.CharField(choices=[("entry", "Entry"), ("exit", "Exit")], max_length=5)),
+                ("crossed_on", models.DateField()),
+                ("checkpoint", models.CharField(max_length=120)),
+                (
+                    "purpose",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("work", "Work"),
+                            ("study", "Study"),
+                            ("private", "Private"),
+                            ("tourism", "Tourism"),
+                            ("business", "Business (служебная)"),
+                            ("transit", "Transit"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("migration_card_number", models.CharField(blank=True, max_length=20)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="%(class)ss", to="profiles.person"
+                    ),
+                ),
+                (
+                    "source_record",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)ss",
+                        to="profiles.sourcerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['crossed_on', 'id'],
+                "ordering": ["crossed_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Stay',
+            name="Stay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('entered_on', models.DateField()),
-                ('exited_on', models.DateField(blank=True, null=True)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='stay_as_entry', to='profiles.bordercrossing')),
-                ('exit', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='stay_as_exit', to='profiles.bordercrossing')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stays', to='profiles.person')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("entered_on", models.DateField()),
+                ("exited_on", models.DateField(blank=True, null=True)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stay_as_entry",
+                        to="profiles.bordercrossing",
+                    ),
+                ),
+                (
+                    "exit",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stay_as_exit",
+                        to="profiles.bordercrossing",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="stays", to="profiles.person"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['entered_on'],
+                "ordering": ["entered_on"],
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['birth_date'], name='person_birth_date_idx'),
+            model_name="person",
+            index=models.Index(fields=["birth_date"], name="person_birth_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(condition=models.Q(('phone', ''), _negated=True), fields=['phone'], name='person_phone_idx'),
+            model_name="person",
+            index=models.Index(
+                condition=models.Q(("phone", ""), _negated=True), fields=["phone"], name="person_phone_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latin_surname', ''), _negated=True), models.Q(('cyrillic_surname', ''), _negated=True), _connector='OR'), name='person_has_a_surname', violation_error_message='A person needs a surname in Latin or Cyrillic script.'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latin_surname", ""), _negated=True),
+                    models.Q(("cyrillic_surname", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="person_has_a_surname",
+                violation_error_message="A person needs a surname in Latin or Cyrillic script.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('birth_date__gte', '1900-01-01')), name='person_birth_date_plausible', violation_error_message='Birth date is before 1900: it is a data-entry error.'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("birth_date__gte", "1900-01-01")),
+                name="person_birth_date_plausible",
+                violation_error_message="Birth date is before 1900: it is a data-entry error.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('sex__in', ['M', 'F'])), name='person_sex_valid'),
+            model_name="person",
+            constraint=models.CheckConstraint(condition=models.Q(("sex__in", ["M", "F"])), name="person_sex_valid"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('preferred_language__in', ['ru', 'uz', 'tg', 'ky', 'en'])), name='person_language_valid'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("preferred_language__in", ["ru", "uz", "tg", "ky", "en"])),
+                name="person_language_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('phone', ''), ('phone__regex', '^\\+[1-9][0-9]{6,14}$'), _connector='OR'), name='person_phone_e164', violation_error_message='Phone must be in E.164 form, e.g. +998901234567.'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("phone", ""), ("phone__regex", "^\\+[1-9][0-9]{6,14}$"), _connector="OR"),
+                name="person_phone_e164",
+                violation_error_message="Phone must be in E.164 form, e.g. +998901234567.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='person_not_merged_into_itself'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True), name="person_not_merged_into_itself"
+            ),
         ),
         migrations.AddIndex(
-            model_name='personnamekey',
-            index=models.Index(fields=['key'], name='person_name_key_idx', opclasses=['varchar_pattern_ops']),
+            model_name="personnamekey",
+            index=models.Index(fields=["key"], name="person_name_key_idx", opclasses=["varchar_pattern_ops"]),
         ),
         migrations.AddConstraint(
-            model_name='personnamekey',
-            constraint=models.UniqueConstraint(fields=('person', 'key'), name='person_name_key_unique'),
+            model_name="personnamekey",
+            constraint=models.UniqueConstraint(fields=("person", "key"), name="person_name_key_unique"),
         ),
         migrations.AddIndex(
-            model_name='sourcerecord',
-            index=models.Index(fields=['document_number'], name='source_record_document_idx'),
+            model_name="sourcerecord",
+            index=models.Index(fields=["document_number"], name="source_record_document_idx"),
         ),
         migrations.AddIndex(
-            model_name='sourcerecord',
-            index=models.Index(fields=['person', 'received_at'], name='source_record_person_idx'),
+            model_name="sourcerecord",
+            index=models.Index(fields=["person", "received_at"], name="source_record_person_idx"),
         ),
         migrations.AddIndex(
-            model_name='sourcerecord',
-            index=models.Index(condition=models.Q(('person__isnull', True)), fields=['linked_at'], name='source_record_unlinked_idx'),
+            model_name="sourcerecord",
+            index=models.Index(
+                condition=models.Q(("person__isnull", True)), fields=["linked_at"], name="source_record_unlinked_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sourcerecord',
-            constraint=models.UniqueConstraint(fields=('source_system', 'source_record_id'), name='source_record_unique_per_system', violation_error_message='This source system already sent a record with this id.'),
+            model_name="sourcerecord",
+            constraint=models.UniqueConstraint(
+                fields=("source_system", "source_record_id"),
+                name="source_record_unique_per_system",
+                violation_error_message="This source system already sent a record with this id.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sourcerecord',
-            constraint=models.CheckConstraint(condition=models.Q(('person__isnull', True), ('linked_at__isnull', False), _connector='OR'), name='source_record_link_has_timestamp'),
+            model_name="sourcerecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("person__isnull", True), ("linked_at__isnull", False), _connector="OR"),
+                name="source_record_link_has_timestamp",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sourcerecord',
-            constraint=models.CheckConstraint(condition=models.Q(('link_score__isnull', True), models.Q(('link_score__gte', 0), ('link_score__lte', 1)), _connector='OR'), name='source_record_link_score_is_probability'),
+            model_name="sourcerecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("link_score__isnull", True),
+                    models.Q(("link_score__gte", 0), ("link_score__lte", 1)),
+                    _connector="OR",
+                ),
+                name="source_record_link_score_is_probability",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sourcerecord',
-            constraint=models.CheckConstraint(condition=models.Q(('supersedes', models.F('id')), _negated=True), name='source_record_not_superseding_itself'),
+            model_name="sourcerecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("supersedes", models.F("id")), _negated=True),
+                name="source_record_not_superseding_itself",
+            ),
         ),
         migrations.AddIndex(
-            model_name='permit',
-            index=models.Index(fields=['kind', 'valid_to'], name='permit_kind_valid_to_idx'),
+            model_name="permit",
+            index=models.Index(fields=["kind", "valid_to"], name="permit_kind_valid_to_idx"),
         ),
         migrations.AddConstraint(
-            model_name='permit',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gte', models.F('valid_from')), _connector='OR'), name='permit_valid_to_not_before_from', violation_error_message='A permit cannot end before it starts.'),
+            model_name="permit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_to__isnull", True), ("valid_to__gte", models.F("valid_from")), _connector="OR"
+                ),
+                name="permit_valid_to_not_before_from",
+                violation_error_message="A permit cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='permit',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_from__gte', models.F('issued_on'))), name='permit_valid_from_not_before_issue', violation_error_message='A permit cannot be valid before it is issued.'),
+            model_name="permit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("valid_from__gte", models.F("issued_on"))),
+                name="permit_valid_from_not_before_issue",
+                violation_error_message="A permit cannot be valid before it is issued.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='permit',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__isnull', False), ('kind', 'vnzh'), _connector='OR'), name='permit_only_vnzh_is_indefinite', violation_error_message='Only a residence permit (ВНЖ) may be indefinite.'),
+            model_name="permit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("valid_to__isnull", False), ("kind", "vnzh"), _connector="OR"),
+                name="permit_only_vnzh_is_indefinite",
+                violation_error_message="Only a residence permit (ВНЖ) may be indefinite.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='permit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'patent'), _negated=True), ('region__isnull', False), _connector='OR'), name='permit_patent_has_region', violation_error_message='A patent is issued for a region.'),
+            model_name="permit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "patent"), _negated=True), ("region__isnull", False), _connector="OR"
+                ),
+                name="permit_patent_has_region",
+                violation_error_message="A patent is issued for a region.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='permit',
-            constraint=models.UniqueConstraint(condition=models.Q(('number', ''), _negated=True), fields=('kind', 'number'), name='permit_number_unique_per_kind', violation_error_message='A permit of this kind with this number already exists.'),
+            model_name="permit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("number", ""), _negated=True),
+                fields=("kind", "number"),
+                name="permit_number_unique_per_kind",
+                violation_error_message="A permit of this kind with this number already exists.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patentpayment',
-            constraint=models.CheckConstraint(condition=models.Q(('paid_until__gte', models.F('period_from'))), name='payment_period_not_reversed', violation_error_message='The paid period cannot end before it starts.'),
+            model_name="patentpayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("paid_until__gte", models.F("period_from"))),
+                name="payment_period_not_reversed",
+                violation_error_message="The paid period cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patentpayment',
-            constraint=models.CheckConstraint(condition=models.Q(('months__gte', 1), ('months__lte', 12)), name='payment_months_between_1_and_12', violation_error_message='A payment covers 1 to 12 months.'),
+            model_name="patentpayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("months__gte", 1), ("months__lte", 12)),
+                name="payment_months_between_1_and_12",
+                violation_error_message="A payment covers 1 to 12 months.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patentpayment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive', violation_error_message='A payment amount must be positive.'),
+            model_name="patentpayment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)),
+                name="payment_amount_positive",
+                violation_error_message="A payment amount must be positive.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patentpayment',
-            constraint=models.UniqueConstraint(fields=('receipt_number',), name='payment_receipt_unique'),
+            model_name="patentpayment",
+            constraint=models.UniqueConstraint(fields=("receipt_number",), name="payment_receipt_unique"),
         ),
         migrations.AddIndex(
-            model_name='migrationregistration',
-            index=models.Index(condition=models.Q(('closed_on__isnull', True)), fields=['region'], name='registration_open_region_idx'),
+            model_name="migrationregistration",
+            index=models.Index(
+                condition=models.Q(("closed_on__isnull", True)), fields=["region"], name="registration_open_region_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='migrationregistration',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_to__gte', models.F('valid_from'))), name='registration_valid_to_not_before_from', violation_error_message='Registration cannot end before it starts.'),
+            model_name="migrationregistration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("valid_to__gte", models.F("valid_from"))),
+                name="registration_valid_to_not_before_from",
+                violation_error_message="Registration cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='migrationregistration',
-            constraint=models.CheckConstraint(condition=models.Q(('closed_on__isnull', True), ('closed_on__gte', models.F('valid_from')), _connector='OR'), name='registration_closed_not_before_from', violation_error_message='Registration cannot be closed before it starts.'),
+            model_name="migrationregistration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("closed_on__isnull", True), ("closed_on__gte", models.F("valid_from")), _connector="OR"
+                ),
+                name="registration_closed_not_before_from",
+                violation_error_message="Registration cannot be closed before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='migrationregistration',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('host_organization__isnull', False), ('host_person_name', '')), models.Q(('host_organization__isnull', True), models.Q(('host_person_name', ''), _negated=True)), _connector='OR'), name='registration_exactly_one_host', violation_error_message='A registration has exactly one host: an organization or a person.'),
+            model_name="migrationregistration",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("host_organization__isnull", False), ("host_person_name", "")),
+                    models.Q(("host_organization__isnull", True), models.Q(("host_person_name", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="registration_exactly_one_host",
+                violation_error_message="A registration has exactly one host: an organization or a person.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='migrationregistration',
-            constraint=models.UniqueConstraint(condition=models.Q(('closed_on__isnull', True)), fields=('person',), name='registration_one_open_per_person', violation_error_message='This person already has an open registration; close it first.'),
+            model_name="migrationregistration",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("closed_on__isnull", True)),
+                fields=("person",),
+                name="registration_one_open_per_person",
+                violation_error_message="This person already has an open registration; close it first.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='identitydocument',
-            index=models.Index(fields=['number_normalized'], name='document_number_idx'),
+            model_name="identitydocument",
+            index=models.Index(fields=["number_normalized"], name="document_number_idx"),
         ),
         migrations.AddConstraint(
-            model_name='identitydocument',
-            constraint=models.UniqueConstraint(fields=('document_type', 'issuing_country', 'number_normalized'), name='document_unique_per_type_country_number', violation_error_message='This document (type, country, number) is already registered.'),
+            model_name="identitydocument",
+            constraint=models.UniqueConstraint(
+                fields=("document_type", "issuing_country", "number_normalized"),
+                name="document_unique_per_type_country_number",
+                violation_error_message="This document (type, country, number) is already registered.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identitydocument',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('issued_on__isnull', True), ('expires_on__gte', models.F('issued_on')), _connector='OR'), name='document_expires_after_issue', violation_error_message='A document cannot expire before it was issued.'),
+            model_name="identitydocument",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_on__isnull", True),
+                    ("issued_on__isnull", True),
+                    ("expires_on__gte", models.F("issued_on")),
+                    _connector="OR",
+                ),
+                name="document_expires_after_issue",
+                violation_error_message="A document cannot expire before it was issued.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identitydocument',
-            constraint=models.CheckConstraint(condition=models.Q(('number_normalized__regex', '^[A-Z0-9]+$')), name='document_number_normalized_form', violation_error_message='Document number must contain letters or digits.'),
+            model_name="identitydocument",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number_normalized__regex", "^[A-Z0-9]+$")),
+                name="document_number_normalized_form",
+                violation_error_message="Document number must contain letters or digits.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='employmentcontract',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='contract_ends_not_before_start', violation_error_message='A contract cannot end before it starts.'),
+            model_name="employmentcontract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_on__isnull", True), ("ends_on__gte", models.F("starts_on")), _connector="OR"),
+                name="contract_ends_not_before_start",
+                violation_error_message="A contract cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='employmentcontract',
-            constraint=models.CheckConstraint(condition=models.Q(('terminated_on__isnull', True), ('terminated_on__gte', models.F('concluded_on')), _connector='OR'), name='contract_terminated_not_before_concluded', violation_error_message='A contract cannot be terminated before it was concluded.'),
+            model_name="employmentcontract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("terminated_on__isnull", True), ("terminated_on__gte", models.F("concluded_on")), _connector="OR"
+                ),
+                name="contract_terminated_not_before_concluded",
+                violation_error_message="A contract cannot be terminated before it was concluded.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='employmentcontract',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'terminated'), ('terminated_on__isnull', False)), models.Q(('status', 'concluded'), ('terminated_on__isnull', True)), _connector='OR'), name='contract_status_matches_termination', violation_error_message='A terminated contract needs a termination date, and only it.'),
+            model_name="employmentcontract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "terminated"), ("terminated_on__isnull", False)),
+                    models.Q(("status", "concluded"), ("terminated_on__isnull", True)),
+                    _connector="OR",
+                ),
+                name="contract_status_matches_termination",
+                violation_error_message="A terminated contract needs a termination date, and only it.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='bordercrossing',
-            index=models.Index(fields=['person', 'crossed_on'], name='crossing_person_date_idx'),
+            model_name="bordercrossing",
+            index=models.Index(fields=["person", "crossed_on"], name="crossing_person_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='bordercrossing',
-            constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['entry', 'exit'])), name='crossing_direction_valid'),
+            model_name="bordercrossing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction__in", ["entry", "exit"])), name="crossing_direction_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bordercrossing',
-            constraint=models.CheckConstraint(condition=models.Q(('purpose', ''), ('direction', 'entry'), _connector='OR'), name='crossing_purpose_only_on_entry'),
+            model_name="bordercrossing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("purpose", ""), ("direction", "entry"), _connector="OR"),
+                name="crossing_purpose_only_on_entry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.CheckConstraint(condition=models.Q(('exited_on__isnull', True), ('exited_on__gte', models.F('entered_on')), _connector='OR'), name='stay_exit_not_before_entry', violation_error_message='The exit cannot be before the entry.'),
+            model_name="stay",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("exited_on__isnull", True), ("exited_on__gte", models.F("entered_on")), _connector="OR"
+                ),
+                name="stay_exit_not_before_entry",
+                violation_error_message="The exit cannot be before the entry.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('exit__isnull', True), ('exited_on__isnull', True)), models.Q(('exit__isnull', False), ('exited_on__isnull', False)), _connector='OR'), name='stay_exit_date_matches_exit_crossing'),
+            model_name="stay",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("exit__isnull", True), ("exited_on__isnull", True)),
+                    models.Q(("exit__isnull", False), ("exited_on__isnull", False)),
+                    _connector="OR",
+                ),
+                name="stay_exit_date_matches_exit_crossing",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.UniqueConstraint(condition=models.Q(('exited_on__isnull', True)), fields=('person',), name='stay_one_open_per_person', violation_error_message='This person already has an open stay (no exit recorded).'),
+            model_name="stay",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("exited_on__isnull", True)),
+                fields=("person",),
+                name="stay_one_open_per_person",
+                violation_error_message="This person already has an open stay (no exit recorded).",
+            ),
         ),
     ]

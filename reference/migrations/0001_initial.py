@@ -4,57 +4,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Country',
+            name="Country",
             fields=[
-                ('iso3', models.CharField(max_length=3, primary_key=True, serialize=False, verbose_name='ISO alpha-3')),
-                ('iso2', models.CharField(max_length=2, unique=True, verbose_name='ISO alpha-2')),
-                ('numeric', models.CharField(blank=True, max_length=3, verbose_name='ISO numeric')),
-                ('name_en', models.CharField(max_length=100)),
-                ('name_ru', models.CharField(max_length=100)),
-                ('regime', models.CharField(choices=[('eaeu', 'EAEU member (Treaty of 29.05.2014, art. 97)'), ('visa_free', 'Visa-free entry'), ('visa', 'Visa required'), ('domestic', 'Russian Federation')], default='visa', max_length=12)),
-                ('source_note', models.CharField(blank=True, help_text='Legal source of the regime.', max_length=300)),
+                ("iso3", models.CharField(max_length=3, primary_key=True, serialize=False, verbose_name="ISO alpha-3")),
+                ("iso2", models.CharField(max_length=2, unique=True, verbose_name="ISO alpha-2")),
+                ("numeric", models.CharField(blank=True, max_length=3, verbose_name="ISO numeric")),
+                ("name_en", models.CharField(max_length=100)),
+                ("name_ru", models.CharField(max_length=100)),
+                (
+                    "regime",
+                    models.CharField(
+                        choices=[
+                            ("eaeu", "EAEU member (Treaty of 29.05.2014, art. 97)"),
+                            ("visa_free", "Visa-free entry"),
+                            ("visa", "Visa required"),
+                            ("domestic", "Russian Federation"),
+                        ],
+                        default="visa",
+                        max_length=12,
+                    ),
+                ),
+                ("source_note", models.CharField(blank=True, help_text="Legal source of the regime.", max_length=300)),
             ],
             options={
-                'verbose_name_plural': 'countries',
-                'ordering': ['name_en'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('iso3__regex', '^[A-Z]{3}$')), name='country_iso3_format'), models.CheckConstraint(condition=models.Q(('iso2__regex', '^[A-Z]{2}$')), name='country_iso2_format')],
+                "verbose_name_plural": "countries",
+                "ordering": ["name_en"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("iso3__regex", "^[A-Z]{3}$")), name="country_iso3_format"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("iso2__regex", "^[A-Z]{2}$")), name="country_iso2_format"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=2, primary_key=True, serialize=False)),
-                ('iso_code', models.CharField(max_length=6, unique=True, verbose_name='ISO 3166-2')),
-                ('name_ru', models.CharField(max_length=100)),
-                ('name_en', models.CharField(max_length=100)),
-                ('federal_district', models.CharField(choices=[('CFD', 'Central'), ('NWFD', 'Northwestern'), ('SFD', 'Southern'), ('NCFD', 'North Caucasian'), ('VFD', 'Volga'), ('UFD', 'Ural'), ('SibFD', 'Siberian'), ('FEFD', 'Far Eastern')], max_length=5)),
-                ('timezone', models.CharField(help_text='IANA time zone, e.g. Europe/Moscow', max_length=40)),
+                ("code", models.CharField(max_length=2, primary_key=True, serialize=False)),
+                ("iso_code", models.CharField(max_length=6, unique=True, verbose_name="ISO 3166-2")),
+                ("name_ru", models.CharField(max_length=100)),
+                ("name_en", models.CharField(max_length=100)),
+                (
+                    "federal_district",
+                    models.CharField(
+                        choices=[
+                            ("CFD", "Central"),
+                            ("NWFD", "Northwestern"),
+                            ("SFD", "Southern"),
+                            ("NCFD", "North Caucasian"),
+                            ("VFD", "Volga"),
+                            ("UFD", "Ural"),
+                            ("SibFD", "Siberian"),
+                            ("FEFD", "Far Eastern"),
+                        ],
+                        max_length=5,
+                    ),
+                ),
+                ("timezone", models.CharField(help_text="IANA time zone, e.g. Europe/Moscow", max_length=40)),
             ],
             options={
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__regex', '^[0-9]{2}$')), name='region_code_two_digits')],
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("code__regex", "^[0-9]{2}$")), name="region_code_two_digits"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SourceSystem',
+            name="SourceSystem",
             fields=[
-                ('code', models.CharField(max_length=20, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('agency', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
+                ("code", models.CharField(max_length=20, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("agency", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z][A-Z0-9_]*$')), name='source_system_code_format')],
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("code__regex", "^[A-Z][A-Z0-9_]*$")), name="source_system_code_format"
+                    )
+                ],
             },
         ),
     ]
