@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from linkage.blocking import candidate_person_ids
@@ -207,23 +207,33 @@ def records_link(*, record_ids: list[int]) -> LinkSummary:
     if not rows:
         return summary
     new_views = [record_view(row) for row in rows]
-    person_ids = candidate_person_ids(new_views)
-    known_rows = list(
-        SourceRecord.objects.filter(person_id__in=person_ids, person__merged_into__isnull=True).values(
-            *RECORD_FIELDS, "person_id"
-        )
-    )
-    known_views = [record_view(row) for row in known_rows]
-    known_persons: list[Any] = [row["person_id"] for row in known_rows]
-    with_records = set(known_persons)
-    for person in Person.objects.filter(pk__in=person_ids - with_records, merged_into__isnull=True):
-        for view in person_views(person):
-            known_views.append(view)
-            known_persons.append(person.pk)
+    _known_rows, known_views, known_persons = _known_views(candidate_person_ids(new_views))
     views = new_views + known_views
     result = link_views(views, params=current_parameters(), persons=[None] * len(new_views) + known_persons)
     _apply_incremental(result, new_views, summary)
     return summary
+
+
+def _known_views(person_ids: set[int]) -> tuple[list[dict[str, Any]], list[RecordView], list[int]]:
+    """The records of these (unmerged) persons as the linker sees them, each with its person; a person
+    no record is linked to yet is seen through its canonical values (`person_views`)."""
+    ids = sorted(person_ids)
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), CHUNK):
+        rows += SourceRecord.objects.filter(
+            person_id__in=ids[start : start + CHUNK], person__merged_into__isnull=True
+        ).values(*RECORD_FIELDS, "person_id")
+    views = [record_view(row) for row in rows]
+    persons = [row["person_id"] for row in rows]
+    with_records = set(persons)
+    without = [pk for pk in ids if pk not in with_records]
+    for start in range(0, len(without), CHUNK):
+        for person in Person.objects.filter(pk__in=without[start : start + CHUNK], merged_into__isnull=True):
+            for view in person_views(person):
+                rows.append({"id": view.id, "person_id": person.pk})
+                views.append(view)
+                persons.append(person.pk)
+    return rows, views, persons
 
 
 def _apply_incremental(result: LinkageResult, new_views: list[RecordView], summary: LinkSummary) -> None:
@@ -346,16 +356,14 @@ def _queue_without_person(record: SourceRecord, summary: LinkSummary) -> None:
 # --- Linking a large delivery at once --------------------------------------------------------------
 
 
-def pending_record_ids() -> list[int]:
+def _pending(records: QuerySet[SourceRecord]) -> QuerySet[SourceRecord]:
     """Records waiting to be linked: unlinked, and with no decision yet (a record sent to review has
     one, and waits for a reviewer instead)."""
-    decided = LinkDecision.objects.filter(record_id=OuterRef("pk"))
-    return list(
-        SourceRecord.objects.filter(person__isnull=True)
-        .exclude(Exists(decided))
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
+    return records.filter(person__isnull=True).exclude(Exists(LinkDecision.objects.filter(record_id=OuterRef("pk"))))
+
+
+def pending_record_ids() -> list[int]:
+    return list(_pending(SourceRecord.objects.all()).order_by("id").values_list("id", flat=True))
 
 
 def records_link_pending(*, run_id: int | None = None) -> LinkRun:
@@ -383,22 +391,7 @@ def _link_pending(run: LinkRun) -> None:
     for start in range(0, len(ids), CHUNK):
         rows += SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("id").values(*RECORD_FIELDS)
     new_views = [record_view(row) for row in rows]
-    person_ids = sorted(candidate_person_ids(new_views))
-    known_rows: list[dict[str, Any]] = []
-    for start in range(0, len(person_ids), CHUNK):
-        known_rows += SourceRecord.objects.filter(
-            person_id__in=person_ids[start : start + CHUNK], person__merged_into__isnull=True
-        ).values(*RECORD_FIELDS, "person_id")
-    known_views = [record_view(row) for row in known_rows]
-    known_persons = [row["person_id"] for row in known_rows]
-    with_records = set(known_persons)
-    without = [pk for pk in person_ids if pk not in with_records]
-    for start in range(0, len(without), CHUNK):
-        for person in Person.objects.filter(pk__in=without[start : start + CHUNK], merged_into__isnull=True):
-            for view in person_views(person):
-                known_rows.append({"id": view.id, "person_id": person.pk})
-                known_views.append(view)
-                known_persons.append(person.pk)
+    known_rows, known_views, known_persons = _known_views(candidate_person_ids(new_views))
     rows += known_rows
     views = new_views + known_views
     current: list[int | None] = [None] * len(new_views) + known_persons
@@ -417,13 +410,10 @@ def _queue_undecided(run: LinkRun, ids: list[int]) -> None:
     """Records the run could neither link, start a person from, nor put before a reviewer with a
     candidate (no citizenship, birth date or sex, and no person to compare with) wait for a person,
     as in incremental linking; the decision row also keeps the next run from picking them up."""
-    decided = LinkDecision.objects.filter(record_id=OuterRef("pk"))
     undecided: list[int] = []
     for start in range(0, len(ids), CHUNK):
-        undecided += (
-            SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK], person__isnull=True)
-            .exclude(Exists(decided))
-            .values_list("id", flat=True)
+        undecided += _pending(SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK])).values_list(
+            "id", flat=True
         )
     LinkDecision.objects.bulk_create(
         [
@@ -670,7 +660,7 @@ def _write(
                     person_id=target[position],
                     other_person_id=current[position],
                     score=score,
-                    reason=f"Re-link run {run.pk}: {reason['summary']}",
+                    reason=f"Link run {run.pk}: {reason['summary']}",
                 )
             )
         _records_update_links(records, now)
@@ -798,7 +788,7 @@ def _queue_reviews(run: LinkRun, result: LinkageResult, rows: list[dict], plan: 
                 record_id=record_id,
                 person_id=other_person,
                 score=score.probability,
-                reason=f"Re-link run {run.pk}: {explanation['summary']}",
+                reason=f"Link run {run.pk}: {explanation['summary']}",
             )
         )
     existing = set(
