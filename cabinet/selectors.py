@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import get_language
 
 from cabinet import labels
 from cabinet.models import OPEN_CLAIM_STATUSES, AccountPhone, ClaimRequest, ContactChannel
@@ -202,7 +205,7 @@ class DeadlineItem:
 class CabinetHome:
     person: Person
     on: dt.date
-    status: Any | None  # legal.status.PersonStatus; None when the status engine is not installed
+    status: Any  # legal.status.PersonStatus
     basis_kind: str = ""
     basis_label: str = ""
     basis_why: str = ""
@@ -221,6 +224,9 @@ class CabinetHome:
     applications: list[Any] | None = None  # None: the services app has no applications yet
     inbox: list[Any] | None = None  # None: the notifications app is not installed
     unread_count: int = 0
+    # Where the page may keep its rendering of the profile part (empty: nowhere), and for how long.
+    profile_key: str = ""
+    profile_seconds: int = 0
 
     @property
     def is_legal(self) -> bool:
@@ -230,65 +236,91 @@ class CabinetHome:
 def cabinet_home_get(*, user: AbstractBaseUser, on: dt.date) -> CabinetHome | None:
     """Everything the home page shows, for the signed-in user's own profile; None if they have none.
 
-    Query budget, whatever the volume of facts: 1 (person) + 10 (status engine: rules, the person's
-    facts, the calendar) + 5 (fact lists, each one query with its joins) + 1 (applications) + 2 (inbox
-    and unread count) = 19. Asserted in cabinet/tests/test_home.py.
+    The profile part (status, deadlines and the five fact lists) is computed once per state of the
+    person's data, day, language and state of the law, and kept in the cache under a key made of the
+    fingerprints of those rows (`profile_part_key`): any change to them, by any writer, changes the key,
+    so a cached status is never stale. Applications and the inbox are read on every request.
+
+    Query budget, whatever the volume of facts: 1 (person) + 2 (fingerprints of the person's data and
+    of the law) + on a cache miss 7 (the status engine's facts) + 5 (fact lists, each one query with
+    its joins) + 1 (applications) + 2 (inbox and unread count): 6 when cached, 18 when not, 3 more
+    when the law changed since the process last read it. Asserted in cabinet/tests/test_home.py.
     """
     person = person_get_for_user(user=user)
     if person is None:
         return None
-    home: dict[str, Any] = {"person": person, "on": on, "status": None}
-    status = _status(person=person, on=on)
-    if status is not None:
-        basis = status.legal_basis
-        home.update(
-            status=status,
-            basis_kind=basis.kind,
-            basis_label=_basis_label(basis.kind),
-            basis_why=basis.why,
-            permitted_until=status.permitted_until,
-            days_left=(status.permitted_until - on).days if status.permitted_until else None,
-            days_used=status.days_used,
-            days_limit=status.days_limit,
-            overstay_days=status.overstay_days,
-            in_russia=status.in_russia,
-            deadlines=_deadlines(status=status, on=on),
-        )
-    limit = HOME_LIST_LIMIT
-    home["documents"] = list(
-        IdentityDocument.objects.filter(person=person)
-        .select_related("issuing_country")
-        .order_by("-issued_on", "-id")[:limit]
-    )
-    home["registrations"] = list(
-        MigrationRegistration.objects.filter(person=person)
-        .select_related("region", "host_organization")
-        .order_by("-valid_from", "-id")[:limit]
-    )
-    home["permits"] = list(
-        Permit.objects.filter(person=person).select_related("region").order_by("-valid_from", "-id")[:limit]
-    )
-    home["payments"] = list(
-        PatentPayment.objects.filter(person=person).select_related("permit").order_by("-paid_on", "-id")[:limit]
-    )
-    home["contracts"] = list(
-        EmploymentContract.objects.filter(person=person)
-        .select_related("employer", "work_region")
-        .order_by("-starts_on", "-id")[:limit]
-    )
-    home["applications"] = applications_for_person(person=person, limit=limit)
+    home: dict[str, Any] = {"person": person, "on": on, **_profile_part(person=person, on=on)}
+    home["applications"] = applications_for_person(person=person, limit=HOME_LIST_LIMIT)
     inbox = inbox_for_person(person=person, limit=HOME_INBOX_LIMIT)
     if inbox is not None:
         home["inbox"], home["unread_count"] = inbox
     return CabinetHome(**home)
 
 
-def _status(*, person: Person, on: dt.date) -> Any | None:
-    if not apps.is_installed("legal"):
-        return None
+def profile_part_key(*, person: Person, on: dt.date, law_fingerprint: str) -> str:
+    """The cache key of the home's profile part: what the part was computed from, nothing else."""
+    from profiles.selectors import person_facts_fingerprint
+
+    facts = person_facts_fingerprint(person_id=person.pk)
+    return f"cabinet:home:v1:{person.pk}:{on.isoformat()}:{get_language()}:{facts}:{law_fingerprint}"
+
+
+def _profile_part(*, person: Person, on: dt.date) -> dict[str, Any]:
+    from legal.status import law_snapshot_get
+
+    law = law_snapshot_get()
+    seconds = settings.CABINET_HOME_CACHE_SECONDS
+    key = profile_part_key(person=person, on=on, law_fingerprint=law.fingerprint) if seconds else ""
+    part = cache.get(key) if key else None
+    if part is None:
+        part = _profile_part_compute(person=person, on=on, law=law)
+        if key:
+            cache.set(key, part, seconds)
+    return {**part, "profile_key": key, "profile_seconds": seconds if key else 0}
+
+
+def _profile_part_compute(*, person: Person, on: dt.date, law: Any) -> dict[str, Any]:
+    """The status, the deadlines to show and the five fact lists (12 queries)."""
     from legal.status import person_status
 
-    return person_status(person=person, on=on)
+    status = person_status(person=person, on=on, rules=law.rules, calendar=law.calendar)
+    basis = status.legal_basis
+    part: dict[str, Any] = {
+        "status": status,
+        "basis_kind": basis.kind,
+        "basis_label": _basis_label(basis.kind),
+        "basis_why": basis.why,
+        "permitted_until": status.permitted_until,
+        "days_left": (status.permitted_until - on).days if status.permitted_until else None,
+        "days_used": status.days_used,
+        "days_limit": status.days_limit,
+        "overstay_days": status.overstay_days,
+        "in_russia": status.in_russia,
+        "deadlines": _deadlines(status=status, on=on),
+    }
+    limit = HOME_LIST_LIMIT
+    part["documents"] = list(
+        IdentityDocument.objects.filter(person=person)
+        .select_related("issuing_country")
+        .order_by("-issued_on", "-id")[:limit]
+    )
+    part["registrations"] = list(
+        MigrationRegistration.objects.filter(person=person)
+        .select_related("region", "host_organization")
+        .order_by("-valid_from", "-id")[:limit]
+    )
+    part["permits"] = list(
+        Permit.objects.filter(person=person).select_related("region").order_by("-valid_from", "-id")[:limit]
+    )
+    part["payments"] = list(
+        PatentPayment.objects.filter(person=person).select_related("permit").order_by("-paid_on", "-id")[:limit]
+    )
+    part["contracts"] = list(
+        EmploymentContract.objects.filter(person=person)
+        .select_related("employer", "work_region")
+        .order_by("-starts_on", "-id")[:limit]
+    )
+    return part
 
 
 def _basis_label(kind: str) -> str:

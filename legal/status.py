@@ -22,7 +22,8 @@ Choices a lawyer should know about:
   dates used as they are: a passport's expiry and a permit's validity end (keys in `FACT_DEADLINES`).
 
 Query budget: 1 (rules) + 7 (the person and their facts) + 2 (production calendar), whatever the
-volume of facts. Pass `rules=` to share one `RuleBook` across many persons.
+volume of facts. Pass `rules=` to share one `RuleBook` across many persons, and `calendar=` (a
+calendar of every year, as `law_snapshot_get` keeps one per process) to skip the calendar's queries.
 """
 
 from __future__ import annotations
@@ -38,10 +39,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from legal.counting import ProductionCalendar, add_months, period_end
-from legal.models import Anchor, CitizenshipGroup, DutyHolder, RuleVersion, StayWindow, Unit
+from legal.models import (
+    Anchor,
+    CalendarDay,
+    CalendarYear,
+    CitizenshipGroup,
+    DutyHolder,
+    Rule,
+    RuleVersion,
+    StayWindow,
+    Unit,
+)
 from legal.models import PersonStatus as RuleStatus
 from legal.selectors import production_calendar_get, stay_limit_from_version
 from legal.stay import ROLLING_WINDOW_DAYS, StayPeriod, StayResult, stay_calculate
+from migrant_platform.fingerprint import RowSet, rows_fingerprint
 from profiles.models import (
     DocumentType,
     EmploymentContract,
@@ -196,6 +208,43 @@ def rule_book_get() -> RuleBook:
     for version in RuleVersion.objects.select_related("rule").order_by("rule__key", "valid_from"):
         versions.setdefault(version.rule.key, []).append(version)
     return RuleBook(versions={key: tuple(rows) for key, rows in versions.items()})
+
+
+# Every row the rule book and the production calendar are read from.
+LAW_ROW_SETS = (RowSet(Rule), RowSet(RuleVersion), RowSet(CalendarYear), RowSet(CalendarDay))
+
+
+@dataclass(frozen=True)
+class LawSnapshot:
+    """The rule book and the production calendar of every shipped year, as of one state of the law data."""
+
+    fingerprint: str  # of LAW_ROW_SETS: changes with any edit of a rule, a version or a calendar day
+    rules: RuleBook
+    calendar: ProductionCalendar
+
+
+_law_snapshot: LawSnapshot | None = None
+
+
+def law_snapshot_get() -> LawSnapshot:
+    """The law as it stands now, in one query while it is unchanged (the fingerprint of its rows).
+
+    Kept per process and rebuilt (3 more queries) when any rule, version or calendar row changed, in
+    this process or any other: there is nothing to invalidate, so an officer's edit in the admin
+    counts on the very next request of every worker.
+    """
+    global _law_snapshot
+    fingerprint = rows_fingerprint(LAW_ROW_SETS)
+    snapshot = _law_snapshot
+    if snapshot is None or snapshot.fingerprint != fingerprint:
+        years = list(CalendarYear.objects.values_list("year", flat=True))
+        calendar = (
+            production_calendar_get(start=datetime.date(min(years), 1, 1), end=datetime.date(max(years), 12, 31))
+            if years
+            else ProductionCalendar()
+        )
+        snapshot = _law_snapshot = LawSnapshot(fingerprint=fingerprint, rules=rule_book_get(), calendar=calendar)
+    return snapshot
 
 
 def rule_applies(*, version: RuleVersion, country: Country, statuses: Iterable[str]) -> bool:
@@ -538,8 +587,18 @@ def _action(key: str) -> str:
     return ""
 
 
-def person_status(*, person: Person, on: datetime.date, rules: RuleBook | None = None) -> PersonStatus:
-    """The person's legal status on `on` and the deadlines ahead (and unmet ones passed)."""
+def person_status(
+    *,
+    person: Person,
+    on: datetime.date,
+    rules: RuleBook | None = None,
+    calendar: ProductionCalendar | None = None,
+) -> PersonStatus:
+    """The person's legal status on `on` and the deadlines ahead (and unmet ones passed).
+
+    `calendar`, when given, must cover every year the data has (a `LawSnapshot`'s does): counts that
+    reach a year it lacks treat that year as a plain five-day week.
+    """
     rules = rules or rule_book_get()
     stay_version = rules.in_force(STAY_RULE_KEY, on)
     person = _person_facts(person_id=person.pk, on=on, stays_from=_stay_lookback(stay_version, on))
@@ -552,7 +611,8 @@ def person_status(*, person: Person, on: datetime.date, rules: RuleBook | None =
     # One calendar load covers every count: from the earliest anchor to the horizon after `on`.
     patent_rows = [p for p in person.permits.all() if p.kind == Permit.Kind.PATENT]
     anchors = [on, *([current.entered_on] if current else []), *(p.issued_on for p in patent_rows)]
-    calendar = production_calendar_get(start=min(anchors) - ONE_DAY, end=add_months(on, CALENDAR_HORIZON_MONTHS))
+    if calendar is None:
+        calendar = production_calendar_get(start=min(anchors) - ONE_DAY, end=add_months(on, CALENDAR_HORIZON_MONTHS))
     patents = {p.pk: _patent(p, rules, calendar) for p in patent_rows}
     covers = _covers(person, patents, country.is_eaeu)
     in_force = [c for c in covers if c.covers(on)]

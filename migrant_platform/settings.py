@@ -193,6 +193,10 @@ CACHES = (
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )
+# How long the cabinet keeps a computed home (status, deadlines, fact lists). The key is made of the
+# fingerprints of the rows it was computed from, so this bounds only how long reference names shown
+# beside the facts (a region, an employer) may lag behind an edit; 0 turns the cache off.
+CABINET_HOME_CACHE_SECONDS = int(os.environ.get("CABINET_HOME_CACHE_SECONDS", "600"))
 
 
 SESSION_COOKIE_HTTPONLY = True

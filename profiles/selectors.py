@@ -12,7 +12,19 @@ import re
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from profiles.models import IdentityDocument, MigrationRegistration, Permit, Person, PersonNameKey, SourceRecord
+from migrant_platform.fingerprint import RowSet, rows_fingerprint
+from profiles.models import (
+    BorderCrossing,
+    EmploymentContract,
+    IdentityDocument,
+    MigrationRegistration,
+    PatentPayment,
+    Permit,
+    Person,
+    PersonNameKey,
+    SourceRecord,
+    Stay,
+)
 from profiles.names import name_key, normalize_document_number, normalize_phone
 
 _WORD_SEPARATORS = re.compile(r"[\s,;]+|-")
@@ -94,3 +106,25 @@ def person_ids_with_valid_permit(*, kind: str, on: dt.date | None = None) -> Que
 def source_record_person_id(*, record_id: object) -> int | None:
     """The person a source record is linked to, or None (unlinked or no such record)."""
     return SourceRecord.objects.filter(pk=record_id).values_list("person_id", flat=True).first()
+
+
+# The person's own row and every fact the status engine and the cabinet read, by person_id (each
+# table has an index on it).
+PERSON_FACT_ROW_SETS = (
+    RowSet(Person, "id"),
+    RowSet(Stay, "person_id"),
+    RowSet(BorderCrossing, "person_id"),
+    RowSet(Permit, "person_id"),
+    RowSet(PatentPayment, "person_id"),
+    RowSet(MigrationRegistration, "person_id"),
+    RowSet(IdentityDocument, "person_id"),
+    RowSet(EmploymentContract, "person_id"),
+)
+
+
+def person_facts_fingerprint(*, person_id: int) -> str:
+    """A digest of the person's row and facts (one query): equal digests, equal data.
+
+    A merge or an unmerge moves facts between persons, so it changes both persons' digests.
+    """
+    return rows_fingerprint(PERSON_FACT_ROW_SETS, person_id)

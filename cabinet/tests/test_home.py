@@ -14,9 +14,11 @@ from cabinet.claim import person_claim_link
 from cabinet.labels import deadline_title
 from cabinet.selectors import cabinet_home_get
 from cabinet.tests.conftest import inbox_message_send, make_claimable_person, url
+from legal.models import RuleVersion
+from legal.selectors import rule_version_in_force
 from legal.status import person_status
 from notifications.models import InboxMessage
-from profiles.models import BorderCrossing, Person
+from profiles.models import BorderCrossing, Permit, Person
 from profiles.services import (
     border_crossing_record,
     employment_contract_record,
@@ -213,12 +215,80 @@ def test_the_home_query_count_is_bounded_and_does_not_grow_with_the_number_of_fa
     other = django_user_model.objects.create_user(username="many", email="many@example.org", password="x")
     many = with_many_facts(entered(make_claimable_person(passport="FA0000002", phone=""), days_ago=10), count=12)
     person_claim_link(person=many, user=other)
+    cabinet_home_get(user=account, on=today() - dt.timedelta(days=1))  # the process has read the law
 
-    with django_assert_max_num_queries(20) as few_queries:
+    with django_assert_max_num_queries(18) as few_queries:
         cabinet_home_get(user=account, on=today())
     with django_assert_num_queries(len(few_queries.captured_queries)):
         home = cabinet_home_get(user=other, on=today())
     assert len(home.permits) == 10  # listed up to the limit, in the same queries
+
+
+def test_a_second_visit_reads_the_computed_home_from_the_cache_in_six_queries(
+    account, django_assert_num_queries
+):
+    person = with_many_facts(entered(make_claimable_person(), days_ago=10), count=3)
+    person_claim_link(person=person, user=account)
+    first = cabinet_home_get(user=account, on=today())
+
+    # The person, the two fingerprints, the applications, the inbox and its unread count.
+    with django_assert_num_queries(6):
+        again = cabinet_home_get(user=account, on=today())
+    assert again.status == first.status
+    assert [p.pk for p in again.permits] == [p.pk for p in first.permits]
+
+
+def test_a_new_fact_shows_on_the_next_visit_although_the_home_was_cached(account):
+    person = entered(make_claimable_person(), days_ago=10)
+    person_claim_link(person=person, user=account)
+    before = cabinet_home_get(user=account, on=today())
+    assert before.basis_kind == "visa_free" and not before.permits
+
+    # Written straight to the table, as a bulk load would: no service, no signal.
+    make_permit(person, valid_from=today() - dt.timedelta(days=2), valid_to=today() + dt.timedelta(days=60))
+    after = cabinet_home_get(user=account, on=today())
+
+    assert len(after.permits) == 1
+    assert after.status != before.status
+
+
+def test_a_fact_changed_in_place_shows_on_the_next_visit(account):
+    person = entered(make_claimable_person(), days_ago=10)
+    permit = make_permit(person, valid_from=today() - dt.timedelta(days=2), valid_to=today() + dt.timedelta(days=60))
+    person_claim_link(person=person, user=account)
+    patent_payment_record(
+        permit=permit, source_record=make_record(system="FNS", person=person), paid_on=today(),
+        amount=Decimal("7500.00"), months=1, period_from=today(), paid_until=today() + dt.timedelta(days=29),
+        receipt_number="R-in-place",
+    )  # fmt: skip
+    assert cabinet_home_get(user=account, on=today()).basis_kind == "patent"
+
+    Permit.objects.filter(pk=permit.pk).update(status=Permit.Status.ANNULLED)  # same row count, new content
+
+    assert cabinet_home_get(user=account, on=today()).basis_kind != "patent"
+
+
+def test_a_change_of_the_law_counts_on_the_next_visit(account):
+    person = entered(make_claimable_person(), days_ago=10)
+    person_claim_link(person=person, user=account)
+    assert cabinet_home_get(user=account, on=today()).days_limit == 90
+    version = rule_version_in_force(key="stay.visa_free", on=today())
+
+    RuleVersion.objects.filter(pk=version.pk).update(limit_days=60)
+
+    assert cabinet_home_get(user=account, on=today()).days_limit == 60
+
+
+def test_the_cached_home_is_kept_per_language(account):
+    person = entered(make_claimable_person(), days_ago=10)
+    person_claim_link(person=person, user=account)
+    with translation.override("en"):
+        english = cabinet_home_get(user=account, on=today())
+    with translation.override("ru"):
+        russian = cabinet_home_get(user=account, on=today())
+
+    assert english.basis_label == "Visa-free temporary stay"
+    assert russian.basis_label != english.basis_label
 
 
 def test_the_home_page_view_stays_within_its_query_budget(client, owner, django_assert_max_num_queries):
@@ -226,6 +296,8 @@ def test_the_home_page_view_stays_within_its_query_budget(client, owner, django_
     client.force_login(owner)
 
     with django_assert_max_num_queries(25):
+        assert client.get(reverse("cabinet:home")).status_code == 200
+    with django_assert_max_num_queries(9):  # the session, the user, and the cached home's six
         assert client.get(reverse("cabinet:home")).status_code == 200
 
 
