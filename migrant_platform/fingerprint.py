@@ -46,12 +46,13 @@ def _fingerprint_sql(row_sets: tuple[RowSet, ...], vendor: str) -> str:
 
 
 def _rows_text_sql(row_set: RowSet, vendor: str) -> str:
+    # Only quoted identifiers from model metadata are interpolated; the value is a query parameter.
     quote = connection.ops.quote_name
     meta = row_set.model._meta
     table, pk = quote(meta.db_table), quote(meta.pk.column)
     where = f" WHERE {quote(row_set.column)} = %s" if row_set.column else ""
     if vendor == "postgresql":
         # A row's text form carries every column, including ones added after this was written.
-        return f"(SELECT string_agg(t::text, ',' ORDER BY t.{pk}) FROM {table} t{where})"
+        return f"(SELECT string_agg(t::text, ',' ORDER BY t.{pk}) FROM {table} t{where})"  # noqa: S608
     columns = " || '|' || ".join(f"coalesce(CAST({quote(f.column)} AS TEXT), '~')" for f in meta.concrete_fields)
-    return f"(SELECT group_concat(r, ',') FROM (SELECT {columns} AS r FROM {table}{where} ORDER BY {pk}))"
+    return f"(SELECT group_concat(r, ',') FROM (SELECT {columns} AS r FROM {table}{where} ORDER BY {pk}))"  # noqa: S608

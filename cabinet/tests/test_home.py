@@ -224,9 +224,7 @@ def test_the_home_query_count_is_bounded_and_does_not_grow_with_the_number_of_fa
     assert len(home.permits) == 10  # listed up to the limit, in the same queries
 
 
-def test_a_second_visit_reads_the_computed_home_from_the_cache_in_six_queries(
-    account, django_assert_num_queries
-):
+def test_a_second_visit_reads_the_computed_home_from_the_cache_in_six_queries(account, django_assert_num_queries):
     person = with_many_facts(entered(make_claimable_person(), days_ago=10), count=3)
     person_claim_link(person=person, user=account)
     first = cabinet_home_get(user=account, on=today())
