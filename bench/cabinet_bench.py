@@ -20,6 +20,10 @@ For each database (the baseline first, then --database), in one run:
      interactive person), and again; the first requests are spread over one think time. The main figure.
    * stress: the same users with no think time (closed loop): the saturation throughput.
    * inbox: as think, on /cabinet/inbox/ (with --inbox).
+   * think_uncached: as think, on a second server with CABINET_HOME_CACHE_SECONDS=0 (with --uncached):
+     every page computed and rendered afresh, as on a person's first visit of the day; the baseline.
+   The servers' cache is per process (LocMemCache, the embedded default) unless --redis-url gives the
+   shared Redis cache production runs with.
    A request counts as ok only with status 200 and the user's own page (the home must contain
    `id="status-card"` and the person's surname); anything else is an error.
    Latency is measured by the client from sending the request to the last byte of the page, so it
@@ -164,14 +168,18 @@ def home_queries(env: dict[str, str], *, session_keys: list[str], rounds: int) -
 
     from cabinet.selectors import cabinet_home_get
 
-    per_page, per_selector, view_ms = [], [], []
+    per_page, per_selector, view_ms, first_visit = [], [], [], []
     times: dict[str, list[float]] = {}
     slowest: dict[str, tuple[float, str]] = {}
     user_model = get_user_model()
     for key in session_keys:
         client = Client(SERVER_NAME="127.0.0.1")
         client.cookies[settings.SESSION_COOKIE_NAME] = key
-        assert client.get(HOME_PATH).status_code == 200  # warm: rule book, templates, connection
+        # The first visit computes the home (and, in a fresh process, reads the law); the rounds after
+        # it read the cached profile part.
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(HOME_PATH).status_code == 200
+        first_visit.append(len(captured.captured_queries))
         for _ in range(rounds):
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
@@ -204,6 +212,7 @@ def home_queries(env: dict[str, str], *, session_keys: list[str], rounds: int) -
     ]
     heaviest_sql, plan = slowest[explained[0][2]][1], explained[0][3]
     return {
+        "queries_first_visit": {"min": min(first_visit), "max": max(first_visit)},
         "queries_per_page": {"min": min(per_page), "max": max(per_page)},
         "queries_per_selector": {"min": min(per_selector), "max": max(per_selector)},
         "in_process_ms": {"p50": _round(statistics.median(view_ms)), "p95": _round(_pct(view_ms, 95))},
@@ -464,6 +473,7 @@ def database_bench(*, args: argparse.Namespace, database: str, secrets_env: dict
         "DJANGO_DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        **({"REDIS_URL": args.redis_url} if args.redis_url else {}),
     }
     print(f"[{database}] accounts and sessions ...", flush=True)
     prepared = _in_child(accounts_ensure, env, accounts=args.accounts)
@@ -476,7 +486,7 @@ def database_bench(*, args: argparse.Namespace, database: str, secrets_env: dict
         report["home"] = _in_child(home_queries, env, session_keys=keys[: args.users], rounds=args.query_rounds)
         home = report["home"]
         print(
-            f"[{database}] {home['queries_per_page']} queries per page ({home['queries_per_selector']} in "
+            f"[{database}] {home['queries_first_visit']} queries on a first visit, {home['queries_per_page']} on the next ({home['queries_per_selector']} in "
             f"cabinet_home_get), in process p50 {home['in_process_ms']['p50']} ms, "
             f"SQL {home['query_ms_per_page']} ms per page seen from Python, at most "
             f"{home['postgres_ms_per_page_at_most']} ms in PostgreSQL",
@@ -510,7 +520,22 @@ def database_bench(*, args: argparse.Namespace, database: str, secrets_env: dict
                 print(f"[{database}] {phase.name}: {json.dumps(result)}", flush=True)
         finally:
             server.stop()
-            admin.close()
+        if args.uncached:
+            # The baseline in the same run: every home computed and rendered afresh, as on a first visit.
+            log = Path(args.log_dir) / f"cabinet_bench_{database}_gunicorn_uncached.log"
+            server = Server(env={**env, "CABINET_HOME_CACHE_SECONDS": "0"}, workers=args.workers,
+                            threads=args.threads, log=log)  # fmt: skip
+            try:
+                phase = Phase("think_uncached", HOME_PATH, args.seconds, args.think, args.jitter)
+                result = phase_run(
+                    phase=phase, port=server.port, sessions=sessions, users=args.users, cpu_pids=cpu_pids,
+                    warmup=args.warmup,
+                )  # fmt: skip
+                report[phase.name] = result
+                print(f"[{database}] {phase.name}: {json.dumps(result)}", flush=True)
+            finally:
+                server.stop()
+        admin.close()
     finally:
         _in_child(sessions_delete, env, session_keys=keys)
     return report
@@ -536,6 +561,12 @@ def main() -> None:
     parser.add_argument("--inbox", action="store_true", help="also a think-time phase on /cabinet/inbox/")
     parser.add_argument("--query-rounds", type=int, default=2, help="in-process home pages per account")
     parser.add_argument("--log-dir", default="/tmp")
+    parser.add_argument(
+        "--redis-url", default="", help="the servers' cache (REDIS_URL), as in production; default: per-process"
+    )
+    parser.add_argument(
+        "--uncached", action="store_true", help="also the think phase with the home cache off (every visit a first)"
+    )
     args = parser.parse_args()
     if args.accounts < args.users:
         parser.error("--accounts must be at least --users")
@@ -554,7 +585,8 @@ def main() -> None:
             "stress": "the same users with no think time (closed loop)",
             "server": f"gunicorn, {args.workers} {'gthread' if args.threads > 1 else 'sync'} worker(s)"
             + (f" x {args.threads} threads" if args.threads > 1 else "")
-            + ", DEBUG off",
+            + ", DEBUG off"
+            + (f", cache {args.redis_url}" if args.redis_url else ", per-process cache"),
         },
         "target_p95_ms": TARGET_P95_MS,
     }
@@ -573,14 +605,14 @@ def main() -> None:
     report["load_average_end"] = [round(x, 1) for x in os.getloadavg()]
 
     print()
-    print(f"{'database':20} {'persons':>10} {'model':7} {'req':>6} {'err':>4} {'req/s':>7} "
+    print(f"{'database':20} {'persons':>10} {'model':14} {'req':>6} {'err':>4} {'req/s':>7} "
           f"{'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'cpu ms/req py+pg':>17} {'load':>5}")  # fmt: skip
     for role, database in databases:
-        for model in ("think", "stress", "inbox"):
+        for model in ("think", "stress", "inbox", "think_uncached"):
             row = report[role].get(model)
             if row:
                 print(
-                    f"{database:20} {report[role]['persons']:>10,} {model:7} {row['requests']:>6} {row['errors']:>4} "
+                    f"{database:20} {report[role]['persons']:>10,} {model:14} {row['requests']:>6} {row['errors']:>4} "
                     f"{row['per_second']:>7} {row['p50_ms']:>7} {row['p95_ms']:>7} {row['p99_ms']:>7} "
                     f"{row['max_ms']:>7} {row['gunicorn_cpu_ms_per_request']!s:>8} + {row['postgres_cpu_ms_per_request']!s:>6} {row['load_average'][-3]:>5}"
                 )

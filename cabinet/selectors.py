@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 
 from cabinet import labels
 from cabinet.models import OPEN_CLAIM_STATUSES, AccountPhone, ClaimRequest, ContactChannel
+from migrant_platform.fingerprint import rows_fingerprints
 from profiles.models import (
     BorderCrossing,
     DocumentType,
@@ -224,7 +225,7 @@ class CabinetHome:
     applications: list[Any] | None = None  # None: the services app has no applications yet
     inbox: list[Any] | None = None  # None: the notifications app is not installed
     unread_count: int = 0
-    # Where the page may keep its rendering of the profile part (empty: nowhere), and for how long.
+    # Where the page may keep its rendering of the profile part, and for how long (0: not at all).
     profile_key: str = ""
     profile_seconds: int = 0
 
@@ -241,9 +242,9 @@ def cabinet_home_get(*, user: AbstractBaseUser, on: dt.date) -> CabinetHome | No
     fingerprints of those rows (`profile_part_key`): any change to them, by any writer, changes the key,
     so a cached status is never stale. Applications and the inbox are read on every request.
 
-    Query budget, whatever the volume of facts: 1 (person) + 2 (fingerprints of the person's data and
+    Query budget, whatever the volume of facts: 1 (person) + 1 (fingerprints of the person's data and
     of the law) + on a cache miss 7 (the status engine's facts) + 5 (fact lists, each one query with
-    its joins) + 1 (applications) + 2 (inbox and unread count): 6 when cached, 18 when not, 3 more
+    its joins) + 1 (applications) + 2 (inbox and unread count): 5 when cached, 17 when not, 3 more
     when the law changed since the process last read it. Asserted in cabinet/tests/test_home.py.
     """
     person = person_get_for_user(user=user)
@@ -257,26 +258,26 @@ def cabinet_home_get(*, user: AbstractBaseUser, on: dt.date) -> CabinetHome | No
     return CabinetHome(**home)
 
 
-def profile_part_key(*, person: Person, on: dt.date, law_fingerprint: str) -> str:
+def profile_part_key(*, person: Person, on: dt.date, facts_fingerprint: str, law_fingerprint: str) -> str:
     """The cache key of the home's profile part: what the part was computed from, nothing else."""
-    from profiles.selectors import person_facts_fingerprint
-
-    facts = person_facts_fingerprint(person_id=person.pk)
-    return f"cabinet:home:v1:{person.pk}:{on.isoformat()}:{get_language()}:{facts}:{law_fingerprint}"
+    return f"cabinet:home:v1:{person.pk}:{on.isoformat()}:{get_language()}:{facts_fingerprint}:{law_fingerprint}"
 
 
 def _profile_part(*, person: Person, on: dt.date) -> dict[str, Any]:
-    from legal.status import law_snapshot_get
+    from legal.status import LAW_ROW_SETS, law_snapshot_get
+    from profiles.selectors import PERSON_FACT_ROW_SETS
 
-    law = law_snapshot_get()
+    # Both fingerprints in one round trip: the person's row and facts, and the law.
+    facts, law_fingerprint = rows_fingerprints((PERSON_FACT_ROW_SETS, person.pk), (LAW_ROW_SETS, None))
+    law = law_snapshot_get(fingerprint=law_fingerprint)
     seconds = settings.CABINET_HOME_CACHE_SECONDS
-    key = profile_part_key(person=person, on=on, law_fingerprint=law.fingerprint) if seconds else ""
-    part = cache.get(key) if key else None
+    key = profile_part_key(person=person, on=on, facts_fingerprint=facts, law_fingerprint=law_fingerprint)
+    part = cache.get(key) if seconds else None
     if part is None:
         part = _profile_part_compute(person=person, on=on, law=law)
-        if key:
+        if seconds:
             cache.set(key, part, seconds)
-    return {**part, "profile_key": key, "profile_seconds": seconds if key else 0}
+    return {**part, "profile_key": key, "profile_seconds": seconds}
 
 
 def _profile_part_compute(*, person: Person, on: dt.date, law: Any) -> dict[str, Any]:

@@ -226,15 +226,16 @@ class LawSnapshot:
 _law_snapshot: LawSnapshot | None = None
 
 
-def law_snapshot_get() -> LawSnapshot:
+def law_snapshot_get(*, fingerprint: str = "") -> LawSnapshot:
     """The law as it stands now, in one query while it is unchanged (the fingerprint of its rows).
 
     Kept per process and rebuilt (3 more queries) when any rule, version or calendar row changed, in
     this process or any other: there is nothing to invalidate, so an officer's edit in the admin
-    counts on the very next request of every worker.
+    counts on the very next request of every worker. A caller that has just read the fingerprint of
+    LAW_ROW_SETS (with its own in one query) passes it.
     """
     global _law_snapshot
-    fingerprint = rows_fingerprint(LAW_ROW_SETS)
+    fingerprint = fingerprint or rows_fingerprint(LAW_ROW_SETS)
     snapshot = _law_snapshot
     if snapshot is None or snapshot.fingerprint != fingerprint:
         years = list(CalendarYear.objects.values_list("year", flat=True))

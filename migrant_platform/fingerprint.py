@@ -30,19 +30,27 @@ class RowSet:
 
 def rows_fingerprint(row_sets: Sequence[RowSet], value: object = None) -> str:
     """A hex digest of the content of every row of `row_sets` (one query), in a stable order."""
-    row_sets = tuple(row_sets)
-    filtered = sum(1 for row_set in row_sets if row_set.column is not None)
+    return rows_fingerprints((tuple(row_sets), value))[0]
+
+
+def rows_fingerprints(*groups: tuple[Sequence[RowSet], object]) -> list[str]:
+    """One digest per (row sets, value) group, all in one query (one round trip for a page's keys)."""
+    shape = tuple(tuple(row_sets) for row_sets, _ in groups)
+    params = [value for row_sets, value in groups for row_set in row_sets if row_set.column is not None]
     with connection.cursor() as cursor:
-        cursor.execute(_fingerprint_sql(row_sets, connection.vendor), [value] * filtered)
-        (text,) = cursor.fetchone()
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        cursor.execute(_fingerprint_sql(shape, connection.vendor), params)
+        texts = cursor.fetchone()
+    return [hashlib.blake2b(text.encode(), digest_size=16).hexdigest() for text in texts]
 
 
 @cache
-def _fingerprint_sql(row_sets: tuple[RowSet, ...], vendor: str) -> str:
+def _fingerprint_sql(shape: tuple[tuple[RowSet, ...], ...], vendor: str) -> str:
     # Built once per shape: the request path only executes it (no ORM compilation per page).
-    parts = [f"coalesce({_rows_text_sql(row_set, vendor)}, '')" for row_set in row_sets]
-    return "SELECT " + " || '#' || ".join(parts)
+    columns = [
+        " || '#' || ".join(f"coalesce({_rows_text_sql(row_set, vendor)}, '')" for row_set in row_sets)
+        for row_sets in shape
+    ]
+    return "SELECT " + ", ".join(columns)
 
 
 def _rows_text_sql(row_set: RowSet, vendor: str) -> str:
