@@ -153,10 +153,7 @@ def run_splink_with_ids(views: list[RecordView]) -> tuple[list, dict]:
 
 
 def run_splink(views: list[RecordView], *, with_ids: bool = False) -> tuple[list, dict]:
-    import duckdb
     import pandas as pd
-    import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     frame = pd.DataFrame(
         {
@@ -170,6 +167,16 @@ def run_splink(views: list[RecordView], *, with_ids: bool = False) -> tuple[list
             "phone": [v.phone or None for v in views],
         }
     )
+    cluster_of = splink_link(frame, with_ids=with_ids)
+    return [cluster_of.get(v.id, ("single", v.id)) for v in views], {}
+
+
+def splink_link(frame, *, with_ids: bool) -> dict:
+    """Splink's clusters ({unique_id: cluster_id}) of a frame of ASCII-folded records."""
+    import duckdb
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
     extra_comparisons = [cl.ExactMatch("tax_id"), cl.ExactMatch("phone")] if with_ids else []
     extra_blocking = [block_on("tax_id"), block_on("phone")] if with_ids else []
     connection = duckdb.connect()
@@ -206,7 +213,8 @@ def run_splink(views: list[RecordView], *, with_ids: bool = False) -> tuple[list
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.99)
     table = clusters.as_pandas_dataframe()
     cluster_of = dict(zip(table["unique_id"], table["cluster_id"], strict=True))
-    return [cluster_of.get(v.id, ("single", v.id)) for v in views], {}
+    connection.close()
+    return cluster_of
 
 
 # --- The database path -----------------------------------------------------------------------------

@@ -435,3 +435,49 @@ def test_a_record_linked_in_one_pass_gets_its_facts():
     crossing = BorderCrossing.objects.get(source_record=record)
     assert crossing.person_id == record.person_id is not None
     assert crossing.crossed_on == dt.date(2025, 3, 1)
+
+
+@pytest.mark.django_db
+def test_candidate_persons_are_found_by_every_blocking_key_alike_in_sql_and_in_the_orm():
+    from django.db import connection
+
+    from linkage.blocking import _candidate_person_ids_orm, _candidate_person_ids_postgresql, candidate_person_ids
+    from profiles.models import PersonNameKey
+    from profiles.names import name_key
+
+    by_document = receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
+    by_phone = receive(surname="NURMATOV", given_names="BOTIR", phone="+79161234567")
+    by_date_and_citizenship = receive(surname="HAKOBYAN", given_names="ARMEN", citizenship="ARM")
+    by_date_and_prefix = receive(surname="KARIMOV", given_names="JASUR", birth_date=dt.date(1985, 3, 3))
+    by_names = receive(surname="TOSHMATOV", given_names="ULUGBEK", birth_date=dt.date(1970, 1, 1))
+    unrelated = receive(surname="PETROV", given_names="IVAN", birth_date=dt.date(1960, 6, 6), citizenship="BLR")
+    link(by_document, by_phone, by_date_and_citizenship, by_date_and_prefix, by_names, unrelated)
+    # A name pair held by more persons than the cap finds nobody by names alone.
+    crowded = [
+        Person.objects.create(
+            latin_surname="RUSTAMOV", birth_date=dt.date(1950 + i, 1, 1), sex="M", citizenship_id="UZB"
+        )
+        for i in range(51)
+    ]
+    keys = (name_key("RUSTAMOV"), name_key("ALISHER"))
+    PersonNameKey.objects.bulk_create([PersonNameKey(person=person, key=key) for person in crowded for key in keys])
+    new = [
+        RecordView(id=1, surname="Алиев", given_names="Ш.", document_number="FA7654321"),
+        RecordView(id=2, surname="Нурматов", given_names="Ботир", phone="+79161234567"),
+        RecordView(id=3, surname="Акопян", given_names="Армен", birth_date=dt.date(1990, 5, 17), citizenship="ARM"),
+        RecordView(id=4, surname="Каримов", given_names="Жасур", birth_date=dt.date(1985, 3, 3)),
+        RecordView(id=5, surname="Тошматов", given_names="Улугбек", birth_date=dt.date(2001, 2, 2)),
+        RecordView(id=6, surname="RUSTAMOV", given_names="ALISHER", birth_date=dt.date(2002, 2, 2)),
+    ]
+
+    expected = {
+        by_document.person_id,
+        by_phone.person_id,
+        by_date_and_citizenship.person_id,
+        by_date_and_prefix.person_id,
+        by_names.person_id,
+    }
+    assert candidate_person_ids(new) == expected
+    assert _candidate_person_ids_orm(new) == expected
+    if connection.vendor == "postgresql":
+        assert _candidate_person_ids_postgresql(new) == expected
