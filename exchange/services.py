@@ -28,6 +28,7 @@ from exchange.models import ImportBatch, QuarantinedRow
 from exchange.parsing import ParsedRecord, ReferenceIndex, raw_source_key
 from exchange.selectors import Outcome, RowOutcome, reference_index_load, rows_classify
 from exchange.tasks import linker_get, records_link_enqueue
+from migrant_platform.bulk import instances_insert
 from profiles.models import SourceRecord
 from reference.models import SourceSystem
 
@@ -190,8 +191,8 @@ def _chunk_write(
 
     def flush() -> None:
         if pending:
-            # bulk_create sets primary keys on PostgreSQL and on SQLite >= 3.35 (RETURNING).
-            created.extend(SourceRecord.objects.bulk_create(pending))
+            # Primary keys are set: reserved from the sequence (PostgreSQL, COPY) or by RETURNING (SQLite).
+            created.extend(instances_insert(pending))
             pending.clear()
 
     for outcome in outcomes:

@@ -42,6 +42,7 @@ from linkage.model import (
 )
 from linkage.models import LinkDecision, LinkRun, MatchCandidate
 from linkage.normalize import has_cyrillic
+from migrant_platform.bulk import instances_insert
 from profiles.models import Person, PersonNameKey, SourceRecord
 from profiles.names import name_keys
 from profiles.services import person_create, person_rebuild_stays
@@ -617,7 +618,7 @@ def _write(
     created: dict[int, int] = {}
     for start in range(0, len(roots), CHUNK):
         chunk = roots[start : start + CHUNK]
-        persons = Person.objects.bulk_create([Person(**plan.new_person_fields[root]) for root in chunk])
+        persons = instances_insert([Person(**plan.new_person_fields[root]) for root in chunk])
         created.update({root: person.pk for root, person in zip(chunk, persons, strict=True)})
     target = [created[-t - 1] if t is not None and t < 0 else t for t in plan.target]
     created_ids = set(created.values())
@@ -664,7 +665,7 @@ def _write(
                 )
             )
         _records_update_links(records, now)
-        LinkDecision.objects.bulk_create(decisions)
+        instances_insert(decisions)
     moved = [rows[p]["id"] for p in changed if current[p] is not None]
     _move_facts(moved)
     _refresh_name_keys({target[p] for p in changed} | moved_from)

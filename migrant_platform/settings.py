@@ -195,9 +195,7 @@ CACHES = (
 )
 # Sessions are read on every request: from the shared cache when there is one (written through to the
 # database). Never from a per-process cache: a sign-out in one worker would not reach the others.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
-)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 # How long the cabinet keeps a computed home (status, deadlines, fact lists). The key is made of the
 # fingerprints of the rows it was computed from, so this bounds only how long reference names shown
 # beside the facts (a region, an employer) may lag behind an edit; 0 turns the cache off.

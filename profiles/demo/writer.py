@@ -18,7 +18,6 @@ OGRN check digits are not database constraints).
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import time
 from collections import Counter
@@ -29,9 +28,9 @@ from typing import Any
 
 from django.db import connection, models, reset_queries, transaction
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from employers.models import Organization
+from migrant_platform.bulk import copy_rows, reserve_ids_postgresql
 from profiles.demo import generator, places, world
 from profiles.demo import rows as demo_rows
 from profiles.demo import workers as demo_workers
@@ -355,7 +354,7 @@ def write_chunk(
 ) -> Counter[str]:
     """Insert the chunk's rows, table by table in foreign-key order. Call inside a transaction."""
     now = timezone.now()
-    reserve = _reserve_ids_postgresql if connection.vendor == "postgresql" else _reserve_ids_sqlite
+    reserve = reserve_ids_postgresql if connection.vendor == "postgresql" else _reserve_ids_sqlite
     rows = demo_rows.chunk_rows(bundles, organization_ids=organization_ids, ids=reserve, now=now)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -385,44 +384,7 @@ def write_table(model: type[models.Model], rows: list[tuple[Any, ...]], *, metho
 
 def _copy(model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
     """Binary COPY: psycopg encodes dates, UUIDs and decimals in C and PostgreSQL parses no text."""
-    table = model._meta.db_table
-    fields = {f.attname: f for f in model._meta.concrete_fields}
-    columns = [fields[name].column for name in COLUMNS[model]]
-    types = _column_types(table, tuple(columns))
-    json_positions = [position for position, oid in enumerate(types) if oid == _JSONB_OID]
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    sql = f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN (FORMAT BINARY)"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        copy.set_types(types)
-        if json_positions:
-            for row in rows:
-                values = list(row)
-                for position in json_positions:
-                    values[position] = Jsonb(values[position], dumps=_json_encode)
-                copy.write_row(values)
-        else:
-            for row in rows:
-                copy.write_row(row)
-
-
-_JSONB_OID = 3802
-# One encoder for every payload: json.dumps with keyword arguments builds a new encoder per call.
-_json_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_TYPE_CACHE: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-
-
-def _column_types(table: str, columns: tuple[str, ...]) -> list[int]:
-    """The type OIDs of the columns, as binary COPY needs them (read once per process)."""
-    key = (table, columns)
-    if key not in _TYPE_CACHE:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
-                [table],
-            )
-            oids = dict(cursor.fetchall())
-        _TYPE_CACHE[key] = [oids[column] for column in columns]
-    return _TYPE_CACHE[key]
+    copy_rows(model, COLUMNS[model], rows)
 
 
 def _executemany(model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
@@ -459,16 +421,6 @@ def _bulk_create(model: type[models.Model], rows: list[tuple[Any, ...]]) -> None
     """The naive baseline: model instances and Django's bulk_create."""
     attnames = COLUMNS[model]
     model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=2_000)
-
-
-def _reserve_ids_postgresql(model: type[models.Model], count: int) -> list[int]:
-    """`count` fresh ids from the table's own sequence: concurrent inserts can never collide with them."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 def _reserve_ids_sqlite(model: type[models.Model], count: int) -> list[int]:
