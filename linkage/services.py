@@ -42,7 +42,7 @@ from linkage.model import (
 )
 from linkage.models import LinkDecision, LinkRun, MatchCandidate
 from linkage.normalize import has_cyrillic
-from migrant_platform.bulk import instances_insert
+from migrant_platform.bulk import instances_insert, update_from_rows
 from profiles.models import Person, PersonNameKey, SourceRecord
 from profiles.names import name_keys
 from profiles.services import person_create, person_rebuild_stays
@@ -678,7 +678,8 @@ def _write(
 
 
 def _records_update_links(records: list[SourceRecord], now: dt.datetime) -> None:
-    """Write the link columns of many records in one UPDATE ... FROM (VALUES ...) per chunk.
+    """Write the link columns of many records: on PostgreSQL one UPDATE from a COPYed staging table,
+    elsewhere one UPDATE ... FROM (VALUES ...) per chunk.
 
     Only the link columns: the verbatim ones are write-once (a trigger refuses them). Django's
     bulk_update builds a CASE expression per column and row, which PostgreSQL parses slower than
@@ -686,14 +687,19 @@ def _records_update_links(records: list[SourceRecord], now: dt.datetime) -> None
     """
     if not records:
         return
+    if connection.vendor == "postgresql":
+        update_from_rows(
+            SourceRecord,
+            ("person_id", "link_score", "link_reason"),
+            ((record.pk, record.person_id, record.link_score, record.link_reason) for record in records),
+            also="linked_at = %s",
+            params=[now],
+        )
+        return
     table = SourceRecord._meta.db_table
-    postgres = connection.vendor == "postgresql"
-    cast = "::bigint", "::double precision", "::jsonb"
-    if not postgres:
-        cast = "", "", ""
     for start in range(0, len(records), 2_000):
         chunk = records[start : start + 2_000]
-        values = ", ".join(f"(%s{cast[0]}, %s{cast[0]}, %s{cast[1]}, %s{cast[2]})" for _ in chunk)
+        values = ", ".join("(%s, %s, %s, %s)" for _ in chunk)
         params: list[Any] = []
         for record in chunk:
             params += [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Cyrillic letters to Latin, following passport practice (ICAO 9303 for Russian, national
 # letters as the Central Asian passports write them).
@@ -99,8 +100,12 @@ def strip_diacritics(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+@lru_cache(maxsize=200_000)
 def name_key(text: str) -> str:
-    """One coarse ASCII key for a single name word, whatever its script or transliteration."""
+    """One coarse ASCII key for a single name word, whatever its script or transliteration.
+
+    Cached: a registry has far fewer distinct name words than records (every Karimov), and blocking
+    and the name-key index ask for the same words again and again."""
     latin = cyrillic_to_latin(text.strip())
     for apostrophe in _APOSTROPHES:
         latin = latin.replace(apostrophe, "")

@@ -76,3 +76,43 @@ def test_a_row_that_breaks_a_constraint_raises_integrity_error_and_writes_nothin
 def test_nothing_to_insert_is_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert instances_insert([]) == []
+
+
+@pytest.mark.django_db
+def test_rows_update_only_the_named_columns_of_the_named_rows():
+    from django.db import connection
+
+    from migrant_platform.bulk import update_from_rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("update_from_rows is the PostgreSQL path of the linker's writes")
+    person = Person.objects.create(
+        latin_surname="ALIYEV", birth_date=dt.date(1990, 1, 1), sex="M", citizenship_id="UZB"
+    )
+    records = instances_insert(
+        [
+            SourceRecord(
+                source_system_id="BORDER",
+                source_record_id=f"B-{number}",
+                received_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+                payload={"n": number},
+                surname="ALIYEV",
+            )
+            for number in range(3)
+        ]
+    )
+    linked_at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+
+    update_from_rows(
+        SourceRecord,
+        ("person_id", "link_score", "link_reason"),
+        [(records[0].pk, person.pk, 0.9991, {"summary": "agree", "on": dt.date(2026, 3, 2)})],
+        also="linked_at = %s",
+        params=[linked_at],
+    )
+
+    first, second = SourceRecord.objects.get(pk=records[0].pk), SourceRecord.objects.get(pk=records[1].pk)
+    assert (first.person_id, first.link_score, first.linked_at) == (person.pk, 0.9991, linked_at)
+    assert first.link_reason == {"summary": "agree", "on": "2026-03-02"}
+    assert first.payload == {"n": 0}
+    assert (second.person_id, second.linked_at, second.link_reason) == (None, None, {})
