@@ -598,8 +598,12 @@ def person_status(
     """The person's legal status on `on` and the deadlines ahead (and unmet ones passed).
 
     `calendar`, when given, must cover every year the data has (a `LawSnapshot`'s does): counts that
-    reach a year it lacks treat that year as a plain five-day week.
+    reach a year it lacks treat that year as a plain five-day week. Given neither, the process's
+    `LawSnapshot` serves both (one query while the law is unchanged).
     """
+    if rules is None and calendar is None:
+        law = law_snapshot_get()
+        rules, calendar = law.rules, law.calendar
     rules = rules or rule_book_get()
     stay_version = rules.in_force(STAY_RULE_KEY, on)
     person = _person_facts(person_id=person.pk, on=on, stays_from=_stay_lookback(stay_version, on))
