@@ -10,6 +10,7 @@ creates nothing yet; it is materialized when the patent record is.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -112,14 +113,21 @@ def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> 
     done: set[int] = set()
     for model in FACT_MODELS:
         done |= set(model.objects.filter(source_record_id__in=chunk).values_list("source_record_id", flat=True))
-    records = SourceRecord.objects.filter(pk__in=chunk, person__isnull=False).exclude(pk__in=done).order_by("id")
+    # Plain rows, not model instances: most records of a large file state only a person, and a
+    # record with facts is read whole below.
+    rows = (
+        SourceRecord.objects.filter(pk__in=chunk, person__isnull=False)
+        .exclude(pk__in=done)
+        .order_by("id")
+        .values_list("pk", "person_id", "payload", "source_system_id", "received_at")
+    )
     documents: dict[tuple[str, str, str], IdentityDocument] = {}
-    for record in records.select_related("person"):
+    for record_id, person_id, payload, system, received_at in rows:
         try:
-            parsed = _parse(record, ref)
+            parsed = _parse_payload(payload, system=system, received_at=received_at, ref=ref, label=str(record_id))
         except FactMaterializationError:
-            logger.exception("Facts of record %s could not be materialized", record.pk)
-            outcome.failed.append(record.pk)
+            logger.exception("Facts of record %s could not be materialized", record_id)
+            outcome.failed.append(record_id)
             continue
         if parsed.record_type == RecordType.PERSON:
             if parsed.document_number and parsed.document_country:
@@ -128,8 +136,8 @@ def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> 
                 documents.setdefault(
                     key,
                     IdentityDocument(
-                        person_id=record.person_id,
-                        source_record_id=record.pk,
+                        person_id=person_id,
+                        source_record_id=record_id,
                         document_type=parsed.document_type,
                         issuing_country_id=parsed.document_country,
                         number=parsed.document_number_raw.strip(),
@@ -142,6 +150,7 @@ def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> 
         # Earlier records' documents first, so that the earliest record states a shared document.
         outcome.facts_created += _documents_write(documents)
         documents = {}
+        record = SourceRecord.objects.select_related("person").get(pk=record_id)
         try:
             with transaction.atomic():
                 facts = record_facts_materialize(record=record, person=record.person, ref=ref)
@@ -175,14 +184,17 @@ def _facts_of(record: SourceRecord) -> list[models.Model]:
 
 
 def _parse(record: SourceRecord, ref: ReferenceIndex) -> ParsedRecord:
-    parsed, errors = record_parse(
-        record.payload,
-        ref=ref,
-        default_source_system=record.source_system_id,
-        today=timezone.localdate(record.received_at),
+    return _parse_payload(
+        record.payload, system=record.source_system_id, received_at=record.received_at, ref=ref, label=str(record)
     )
+
+
+def _parse_payload(
+    payload: dict, *, system: str, received_at: dt.datetime, ref: ReferenceIndex, label: str
+) -> ParsedRecord:
+    parsed, errors = record_parse(payload, ref=ref, default_source_system=system, today=timezone.localdate(received_at))
     if parsed is None:
-        raise FactMaterializationError(f"Record {record} no longer parses: {errors}")
+        raise FactMaterializationError(f"Record {label} no longer parses: {errors}")
     return parsed
 
 
