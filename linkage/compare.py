@@ -163,9 +163,13 @@ _DERIVE = {
 
 
 def pair_origins(a: RecordView, b: RecordView) -> tuple[str, ...]:
-    """The origins under which a pair's names are folded: the citizenships of either record."""
-    origins = tuple(sorted({a.citizenship, b.citizenship} - {""}))
-    return origins or ("",)
+    """The origins under which a pair's names are folded: the citizenships of either record, sorted."""
+    first, second = a.citizenship, b.citizenship
+    if first == second or not second:
+        return (first,)
+    if not first:
+        return (second,)
+    return (first, second) if first < second else (second, first)
 
 
 _NAME_RANK = {level: rank for rank, level in enumerate((*NAME_LEVELS, MISSING))}
@@ -319,6 +323,11 @@ class NameLevelMemo(dict):
 
 def compare(a: RecordView, b: RecordView, memo: NameLevelMemo | None = None) -> dict[str, str]:
     """The comparison level of every field for one pair of records."""
+    return dict(zip(FIELDS, compare_pattern(a, b, memo), strict=True))
+
+
+def compare_pattern(a: RecordView, b: RecordView, memo: NameLevelMemo | None = None) -> tuple[str, ...]:
+    """`compare` as a tuple of levels in FIELDS order: what a run counts and scores per pair."""
     origins = pair_origins(a, b)
     if memo is None:
         surname, given, patronymic = _name_levels(a, b, origins)
@@ -328,17 +337,17 @@ def compare(a: RecordView, b: RecordView, memo: NameLevelMemo | None = None) -> 
         if levels is None:
             levels = memo[key] = _name_levels(a, b, origins)
         surname, given, patronymic = levels
-    return {
-        "surname": surname,
-        "given_names": given,
-        "patronymic": patronymic,
-        "birth_date": compare_birth_date(a.birth_date, b.birth_date),
-        "sex": _exact_or_different(a.sex, b.sex),
-        "citizenship": _exact_or_different(a.citizenship, b.citizenship),
-        "document_number": compare_document(a, b),
-        "phone": _exact_or_different(a.phone, b.phone),
-        "tax_id": _exact_or_different(a.tax_id, b.tax_id),
-    }
+    return (
+        surname,
+        given,
+        patronymic,
+        compare_birth_date(a.birth_date, b.birth_date),
+        _exact_or_different(a.sex, b.sex),
+        _exact_or_different(a.citizenship, b.citizenship),
+        compare_document(a, b),
+        _exact_or_different(a.phone, b.phone),
+        _exact_or_different(a.tax_id, b.tax_id),
+    )
 
 
 def field_values(record: RecordView, field_name: str) -> str:

@@ -43,6 +43,7 @@ from linkage.compare import (
     NameLevelMemo,
     RecordView,
     compare,
+    compare_pattern,
     field_values,
 )
 
@@ -298,7 +299,7 @@ def estimate_parameters(
     sessions: dict[str, int] = dict.fromkeys(FIELDS, 0)
     for kind, blocked_on in EM_SESSIONS:
         session: Counter[tuple[str, ...]] = Counter(
-            pattern_of(compare(views[i], views[j], memo)) for i, j in pairs_for_kind(views, kind)
+            compare_pattern(views[i], views[j], memo) for i, j in pairs_for_kind(views, kind)
         )
         if sum(session.values()) < 50:
             continue
@@ -362,6 +363,12 @@ def guard(a: RecordView, b: RecordView, levels: dict[str, str]) -> Guard | None:
     The weights already count against these pairs; the guards make sure that no combination of
     agreeing fields links them automatically. "Strong id" is an identical document or tax number.
     """
+    return guard_of_levels(levels, same_address=bool(a.address and a.address == b.address))
+
+
+def guard_of_levels(levels: dict[str, str], *, same_address: bool) -> Guard | None:
+    """`guard` from what it reads of a pair: the comparison levels and whether the two records give
+    one address. A run decides it once per distinct pattern, not once per pair."""
     surname, given, birth = levels["surname"], levels["given_names"], levels["birth_date"]
     document, tax_id = levels["document_number"], levels["tax_id"]
     if surname == SWAPPED:
@@ -378,7 +385,7 @@ def guard(a: RecordView, b: RecordView, levels: dict[str, str]) -> Guard | None:
             REVIEW if near else NEW,
             "Same surname and birth date but another given name: twins are two people.",
         )
-    shared_household = levels["phone"] == EXACT or bool(a.address and a.address == b.address)
+    shared_household = levels["phone"] == EXACT or same_address
     if (
         family_name
         and given == DIFFERENT
@@ -683,7 +690,7 @@ def link_views(
     pair_pattern = array("I")
     memo = NameLevelMemo()
     for count, (i, j) in enumerate(pairs):
-        pattern = pattern_of(compare(nodes[i], nodes[j], memo))
+        pattern = compare_pattern(nodes[i], nodes[j], memo)
         pair_pattern.append(pattern_ids.setdefault(pattern, len(pattern_ids)))
         if progress is not None and count % 50_000 == 0:
             progress("compare", count, len(pairs))
@@ -705,13 +712,23 @@ def link_views(
         levels = dict(zip(FIELDS, pattern, strict=True))
         weight = params.match_weight(levels)
         per_pattern.append((levels, weight, probability(weight)))
+    # The guard and the outcome depend only on the pattern and on whether the addresses agree: one
+    # PairScore per such combination, shared by its pairs (nothing changes a score once made).
+    scores: dict[tuple[int, bool], PairScore | None] = {}
     scored = []
     for (i, j), pid in zip(pairs, pair_pattern, strict=True):
-        levels, weight, prob = per_pattern[pid]
-        pair_guard = guard(nodes[i], nodes[j], levels)
-        _, _, outcome = decide(params, levels, pair_guard, weight=weight)
-        if outcome != NEW or pair_guard is not None:
-            scored.append((i, j, PairScore(levels, weight, prob, pair_guard, outcome)))
+        address = nodes[i].address
+        key = (pid, bool(address) and address == nodes[j].address)
+        if key in scores:
+            score = scores[key]
+        else:
+            levels, weight, prob = per_pattern[pid]
+            pair_guard = guard_of_levels(levels, same_address=key[1])
+            _, _, outcome = decide(params, levels, pair_guard, weight=weight)
+            keep = outcome != NEW or pair_guard is not None
+            score = scores[key] = PairScore(levels, weight, prob, pair_guard, outcome) if keep else None
+        if score is not None:
+            scored.append((i, j, score))
     timings["score"] = time.perf_counter() - started
     started = time.perf_counter()
     first_node: dict[Any, int] = {}
