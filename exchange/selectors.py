@@ -69,11 +69,11 @@ def rows_classify(
     ref: ReferenceIndex,
     default_source_system: str | None = None,
     today: dt.date | None = None,
-    seen: dict[tuple[str, str], dict[str, str]] | None = None,
+    seen: dict[tuple[str, str], Mapping[str, Any]] | None = None,
 ) -> list[RowOutcome]:
     """What each row of one chunk becomes; one query for the stored records the chunk mentions.
 
-    `seen` holds the new rows met so far (key -> canonical payload); a preview passes one dict for
+    `seen` holds the new rows met so far (key -> the row); a preview passes one dict for
     the whole file, whereas ingestion finds earlier chunks' rows stored.
     """
     parsed = [
@@ -96,7 +96,7 @@ def rows_classify(
             continue
         key = record.key
         if key in stored or key in seen:
-            existing_id, previous = stored[key] if key in stored else (None, seen[key])
+            existing_id, previous = stored[key] if key in stored else (None, payload_canonical(seen[key]))
             if previous == payload_canonical(raw):
                 outcomes.append(RowOutcome(number, raw, Outcome.DUPLICATE, record=record, existing_id=existing_id))
             else:
@@ -114,7 +114,7 @@ def rows_classify(
                 message = f"there is no record {target[0]}:{target[1]} to correct; it must be sent first."
                 outcomes.append(RowOutcome(number, raw, Outcome.QUARANTINE, errors={"supersedes": [message]}))
                 continue
-        seen[key] = payload_canonical(raw)
+        seen[key] = raw  # made canonical only if the key comes again (rarely: a duplicate in the file)
         outcomes.append(outcome)
     return outcomes
 
@@ -140,7 +140,7 @@ def rows_preview(
     ref = reference_index_load()
     iterator = iter(rows)
     number = 0
-    seen: dict[tuple[str, str], dict[str, str]] = {}
+    seen: dict[tuple[str, str], Mapping[str, Any]] = {}
     while chunk := list(islice(iterator, chunk_size)):
         numbered = list(enumerate(chunk, start=number + 1))
         number += len(chunk)

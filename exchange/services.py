@@ -225,8 +225,14 @@ def _chunk_write(
         records_link_enqueue(record_ids=[record.pk for record in created])
 
 
+# Values a JSON column takes as they are (no float: NaN is not JSON).
+_JSON_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def _as_json(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The row as the JSON column stores it (keys as text; dates and decimals as strings)."""
+    if all(type(key) is str and type(value) in _JSON_AS_IS for key, value in raw.items()):
+        return dict(raw)  # a CSV row: text only, nothing to convert
     return json.loads(json.dumps({str(key): value for key, value in raw.items()}, cls=DjangoJSONEncoder))
 
 

@@ -411,11 +411,16 @@ def _queue_undecided(run: LinkRun, ids: list[int]) -> None:
     """Records the run could neither link, start a person from, nor put before a reviewer with a
     candidate (no citizenship, birth date or sex, and no person to compare with) wait for a person,
     as in incremental linking; the decision row also keeps the next run from picking them up."""
-    undecided: list[int] = []
-    for start in range(0, len(ids), CHUNK):
-        undecided += _pending(SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK])).values_list(
-            "id", flat=True
-        )
+    # One range query on the unlinked-records index, not a list of a million ids: `ids` are sorted,
+    # and a record that arrived during the run inside the range is left for the next run.
+    wanted = set(ids)
+    undecided = [
+        record_id
+        for record_id in _pending(SourceRecord.objects.filter(pk__gte=ids[0], pk__lte=ids[-1]))
+        .order_by("id")
+        .values_list("id", flat=True)
+        if record_id in wanted
+    ]
     LinkDecision.objects.bulk_create(
         [
             LinkDecision(
@@ -632,6 +637,8 @@ def _write(
             seen_new.add(target[position])
             creators.add(position)
     moved_from: set[int] = set()
+    # Records collapsed into one node share its explanation: explained once, copied per record.
+    link_reasons: dict[int, tuple[float, dict]] = {}
     for start in range(0, len(changed), CHUNK):
         records, decisions = [], []
         for position in changed[start : start + CHUNK]:
@@ -640,7 +647,9 @@ def _write(
                 score, reason = None, _new_person_reason(result, node)
                 kind = LinkDecision.Kind.NEW_PERSON
             elif node in result.clustering.best_edge:
-                score, reason = _link_reason(result, node)
+                if node not in link_reasons:
+                    link_reasons[node] = _link_reason(result, node)
+                score, reason = link_reasons[node][0], dict(link_reasons[node][1])
                 kind = LinkDecision.Kind.AUTO_LINK
             else:
                 score, reason = 1.0, {"summary": "Identical identity fields to a record of this person."}

@@ -41,11 +41,7 @@ def write_once_operation(*, table: str, columns: list[str], what: str) -> migrat
                 f"CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
             )
         elif vendor == "sqlite":
-            changed_sqlite = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns)
-            schema_editor.execute(
-                f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} WHEN {changed_sqlite} "
-                f"BEGIN SELECT RAISE(ABORT, '{what} are write-once: send a new record instead'); END"
-            )
+            _sqlite_trigger_create(schema_editor, table=table, columns=columns, what=what)
 
     def backwards(apps, schema_editor):
         vendor = schema_editor.connection.vendor
@@ -56,3 +52,25 @@ def write_once_operation(*, table: str, columns: list[str], what: str) -> migrat
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
 
     return migrations.RunPython(forwards, backwards)
+
+
+def _sqlite_trigger_create(schema_editor, *, table: str, columns: list[str], what: str) -> None:
+    name = f"{table}_write_once"
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns)
+    schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    schema_editor.execute(
+        f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} WHEN {changed} "
+        f"BEGIN SELECT RAISE(ABORT, '{what} are write-once: send a new record instead'); END"
+    )
+
+
+def write_once_reinstate_operation(*, table: str, columns: list[str], what: str) -> migrations.RunPython:
+    """Put back SQLite's trigger, which an AlterField drops with the table it rebuilds (PostgreSQL
+    alters in place and keeps it). A migration that alters a write-once table runs this first and
+    last, so that the trigger stands after it is applied and after it is reversed."""
+
+    def reinstate(apps, schema_editor):
+        if schema_editor.connection.vendor == "sqlite":
+            _sqlite_trigger_create(schema_editor, table=table, columns=columns, what=what)
+
+    return migrations.RunPython(reinstate, reinstate)

@@ -169,14 +169,21 @@ class SourceRecord(models.Model):
     correction from the agency arrives as a new record that `supersedes` the old one.
     """
 
+    # The largest table: every index is written by every insert and by every link update (which
+    # cannot be HOT, person_id being indexed), so foreign keys carry no index of their own where a
+    # composite one starts with them, or where nothing looks records up by them (citizenship).
     source_system = models.ForeignKey(
-        "reference.SourceSystem", on_delete=models.PROTECT, related_name="records", db_column="source_system"
+        "reference.SourceSystem",
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_column="source_system",
+        db_index=False,  # source_record_unique_per_system starts with it
     )
     source_record_id = models.CharField(max_length=100)
     received_at = models.DateTimeField()
     payload = models.JSONField(help_text="The record verbatim, as received.")
     supersedes = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by", db_index=False
     )
     # Normalized identity fields: what linking compares.
     surname = models.CharField(max_length=100, blank=True)
@@ -185,14 +192,27 @@ class SourceRecord(models.Model):
     birth_date = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, blank=True)
     citizenship = models.ForeignKey(
-        "reference.Country", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_column="citizenship"
+        "reference.Country",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_column="citizenship",
+        db_index=False,
     )
     document_type = models.CharField(max_length=16, blank=True, choices=DocumentType.choices)
     document_number = models.CharField(max_length=40, blank=True, help_text="Normalized.")
     phone = models.CharField(max_length=16, blank=True)
     tax_id = models.CharField(max_length=12, blank=True)
     # Link to the person; the score and reason say why (written by the linker, or by staff).
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="source_records")
+    person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="source_records",
+        db_index=False,  # source_record_person_idx starts with it
+    )
     link_score = models.FloatField(null=True, blank=True)
     link_reason = models.JSONField(default=dict, blank=True)
     linked_at = models.DateTimeField(null=True, blank=True)
@@ -203,6 +223,10 @@ class SourceRecord(models.Model):
             models.Index(fields=["document_number"], name="source_record_document_idx"),
             models.Index(fields=["person", "received_at"], name="source_record_person_idx"),
             models.Index(fields=["linked_at"], name="source_record_unlinked_idx", condition=Q(person__isnull=True)),
+            # Corrections are few: the index holds only them.
+            models.Index(
+                fields=["supersedes"], name="source_record_supersedes_idx", condition=Q(supersedes__isnull=False)
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
