@@ -18,6 +18,8 @@ A false merge is worse than a missed link, so a guarded pair is never linked aut
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import random
 import time
 from array import array
@@ -609,6 +611,80 @@ def cluster(
     )
 
 
+# --- Comparison of the blocked pairs -------------------------------------------------------------
+
+# From this many pairs on, comparison is split over one process per core (forked, so the records are
+# shared, not copied): below it, starting the processes costs more than they save.
+PARALLEL_PAIRS = 1_000_000
+_SLICES_PER_WORKER = 4
+# What forked workers read: set by the parent just before the fork, cleared after.
+_shared: tuple[Sequence[RecordView], Sequence[tuple[int, int]]] | None = None
+
+
+def comparison_workers(pairs: int) -> int:
+    """Processes to compare this many pairs with: one per core for a large run, unless this process
+    may not have children (a daemonic worker of the task queue)."""
+    if pairs < PARALLEL_PAIRS or multiprocessing.current_process().daemon:
+        return 1
+    return max(os.cpu_count() or 1, 1)
+
+
+def compare_pairs(
+    nodes: Sequence[RecordView], pairs: Sequence[tuple[int, int]], *, progress: Any = None, workers: int | None = None
+) -> tuple[list[tuple[str, ...]], array, NameLevelMemo]:
+    """The distinct comparison patterns, each pair's pattern id, and the name levels computed (the
+    run's memo; empty when the work was done in other processes)."""
+    workers = comparison_workers(len(pairs)) if workers is None else workers
+    pattern_ids: dict[tuple[str, ...], int] = {}
+    pair_pattern = array("I")
+    if workers <= 1:
+        memo = NameLevelMemo()
+        for count, (i, j) in enumerate(pairs):
+            pattern = compare_pattern(nodes[i], nodes[j], memo)
+            pair_pattern.append(pattern_ids.setdefault(pattern, len(pattern_ids)))
+            if progress is not None and count % 50_000 == 0:
+                progress("compare", count, len(pairs))
+        return list(pattern_ids), pair_pattern, memo
+    global _shared
+    step = -(-len(pairs) // (workers * _SLICES_PER_WORKER))
+    slices = [(start, min(start + step, len(pairs))) for start in range(0, len(pairs), step)]
+    _shared = (nodes, pairs)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
+            for (_start, end), (local_patterns, local_ids) in zip(
+                slices, pool.imap(_compare_slice, slices), strict=True
+            ):
+                remap = [pattern_ids.setdefault(pattern, len(pattern_ids)) for pattern in local_patterns]
+                pair_pattern.extend(map(remap.__getitem__, local_ids))
+                if progress is not None:
+                    progress("compare", end, len(pairs))
+    finally:
+        _shared = None
+    return list(pattern_ids), pair_pattern, NameLevelMemo()
+
+
+_worker_memo = NameLevelMemo()
+
+
+def _worker_start() -> None:
+    """A forked worker keeps one memo for all its slices (and not the parent's, if it had one)."""
+    global _worker_memo
+    _worker_memo = NameLevelMemo()
+
+
+def _compare_slice(bounds: tuple[int, int]) -> tuple[list[tuple[str, ...]], array]:
+    """In a forked worker: the patterns of pairs[start:end], with ids local to the slice."""
+    assert _shared is not None
+    nodes, pairs = _shared
+    memo = _worker_memo
+    pattern_ids: dict[tuple[str, ...], int] = {}
+    ids = array("I")
+    for index in range(*bounds):
+        i, j = pairs[index]
+        ids.append(pattern_ids.setdefault(compare_pattern(nodes[i], nodes[j], memo), len(pattern_ids)))
+    return list(pattern_ids), ids
+
+
 # --- The in-memory pipeline ---------------------------------------------------------------------
 
 
@@ -686,15 +762,7 @@ def link_views(
     # Every pair is compared once; pairs share a few thousand distinct patterns, so the weight and
     # the outcome are computed per pattern, and only the guards look at each pair.
     started = time.perf_counter()
-    pattern_ids: dict[tuple[str, ...], int] = {}
-    pair_pattern = array("I")
-    memo = NameLevelMemo()
-    for count, (i, j) in enumerate(pairs):
-        pattern = compare_pattern(nodes[i], nodes[j], memo)
-        pair_pattern.append(pattern_ids.setdefault(pattern, len(pattern_ids)))
-        if progress is not None and count % 50_000 == 0:
-            progress("compare", count, len(pairs))
-    patterns = list(pattern_ids)
+    patterns, pair_pattern, memo = compare_pairs(nodes, pairs, progress=progress)
     timings["compare"] = time.perf_counter() - started
     if params is None:
         started = time.perf_counter()

@@ -105,7 +105,14 @@ class LinkDecision(models.Model):
     record = models.ForeignKey(
         "profiles.SourceRecord", null=True, blank=True, on_delete=models.PROTECT, related_name="link_decisions"
     )
-    person = models.ForeignKey("profiles.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "profiles.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # decision_person_idx starts with it; a linking run writes a decision per record
+    )
     other_person = models.ForeignKey(
         "profiles.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

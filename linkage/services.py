@@ -42,7 +42,7 @@ from linkage.model import (
 )
 from linkage.models import LinkDecision, LinkRun, MatchCandidate
 from linkage.normalize import has_cyrillic
-from migrant_platform.bulk import instances_insert, update_from_rows
+from migrant_platform.bulk import instances_insert, tuples_insert, update_from_rows
 from profiles.models import Person, PersonNameKey, SourceRecord
 from profiles.names import name_keys
 from profiles.services import person_create, person_rebuild_stays
@@ -401,6 +401,13 @@ def _link_pending(run: LinkRun) -> None:
         _progress(run, processed=min(len(ids), int(len(ids) * 0.9 * done / max(count, 1))))
 
     result = link_views(views, params=current_parameters(), persons=current, progress=progress)
+    logger.info(
+        "link run %s: %s records, %s pairs, stages %s",
+        run.pk,
+        len(views),
+        result.pairs_scored,
+        {stage: round(seconds, 1) for stage, seconds in result.timings.items()},
+    )
     plan = _plan(result, views, current, rows)
     _write(run, result, views, rows, current, plan, now)
     _queue_undecided(run, ids)
@@ -640,7 +647,8 @@ def _write(
     # Records collapsed into one node share its explanation: explained once, copied per record.
     link_reasons: dict[int, tuple[float, dict]] = {}
     for start in range(0, len(changed), CHUNK):
-        records, decisions = [], []
+        links: list[tuple[int, int, float | None, dict]] = []
+        decisions = []
         for position in changed[start : start + CHUNK]:
             node = result.node_of[position]
             if position in creators:
@@ -656,25 +664,22 @@ def _write(
                 kind = LinkDecision.Kind.AUTO_LINK
             reason["run"] = run.pk
             record_id = rows[position]["id"]
-            records.append(
-                SourceRecord(
-                    pk=record_id, person_id=target[position], link_score=score, link_reason=reason, linked_at=now
-                )
-            )
+            links.append((record_id, target[position], score, reason))
             if current[position] is not None:
                 moved_from.add(current[position])
             decisions.append(
-                LinkDecision(
-                    kind=kind,
-                    record_id=record_id,
-                    person_id=target[position],
-                    other_person_id=current[position],
-                    score=score,
-                    reason=f"Link run {run.pk}: {reason['summary']}",
+                (
+                    str(kind),
+                    record_id,
+                    target[position],
+                    current[position],
+                    score,
+                    f"Link run {run.pk}: {reason['summary']}",
+                    now,
                 )
             )
-        _records_update_links(records, now)
-        instances_insert(decisions)
+        _records_update_links(links, now)
+        tuples_insert(LinkDecision, DECISION_COLUMNS, decisions)
     moved = [rows[p]["id"] for p in changed if current[p] is not None]
     _move_facts(moved)
     _refresh_name_keys({target[p] for p in changed} | moved_from)
@@ -686,7 +691,10 @@ def _write(
     _progress(run, auto_linked=auto_linked, new_persons=len(created), queued_for_review=queued)
 
 
-def _records_update_links(records: list[SourceRecord], now: dt.datetime) -> None:
+DECISION_COLUMNS = ("kind", "record_id", "person_id", "other_person_id", "score", "reason", "decided_at")
+
+
+def _records_update_links(links: list[tuple[int, int, float | None, dict]], now: dt.datetime) -> None:
     """Write the link columns of many records: on PostgreSQL one UPDATE from a COPYed staging table,
     elsewhere one UPDATE ... FROM (VALUES ...) per chunk.
 
@@ -694,29 +702,20 @@ def _records_update_links(records: list[SourceRecord], now: dt.datetime) -> None
     bulk_update builds a CASE expression per column and row, which PostgreSQL parses slower than
     it runs the update itself (90 of 100 seconds for 14,000 records).
     """
-    if not records:
+    if not links:
         return
     if connection.vendor == "postgresql":
         update_from_rows(
-            SourceRecord,
-            ("person_id", "link_score", "link_reason"),
-            ((record.pk, record.person_id, record.link_score, record.link_reason) for record in records),
-            also="linked_at = %s",
-            params=[now],
+            SourceRecord, ("person_id", "link_score", "link_reason"), links, also="linked_at = %s", params=[now]
         )
         return
     table = SourceRecord._meta.db_table
-    for start in range(0, len(records), 2_000):
-        chunk = records[start : start + 2_000]
+    for start in range(0, len(links), 2_000):
+        chunk = links[start : start + 2_000]
         values = ", ".join("(%s, %s, %s, %s)" for _ in chunk)
         params: list[Any] = []
-        for record in chunk:
-            params += [
-                record.pk,
-                record.person_id,
-                record.link_score,
-                json.dumps(record.link_reason, cls=DjangoJSONEncoder),
-            ]
+        for record_id, person_id, score, reason in chunk:
+            params += [record_id, person_id, score, json.dumps(reason, cls=DjangoJSONEncoder)]
         # The table name comes from the model and every value is a placeholder: nothing user-supplied.
         sql = (
             f"WITH v(id, person_id, score, reason) AS (VALUES {values}) "  # noqa: S608

@@ -21,6 +21,7 @@ from linkage.compare import (
     RecordView,
     compare,
     compare_birth_date,
+    compare_pattern,
     jaro_winkler,
     within_one_edit,
 )
@@ -117,3 +118,36 @@ def test_sex_citizenship_phone_and_tax_id_are_exact_or_different():
 def test_patronymic_forms_agree_on_the_father():
     levels = compare(view(patronymic="БАХОДИРОВИЧ"), view(id=2, patronymic="BAHODIR O'G'LI"))
     assert levels["patronymic"] == TRANSLIT_EQUAL
+
+
+def test_comparison_split_over_processes_gives_every_pair_the_sequential_pattern():
+    from linkage.blocking import candidate_pairs
+    from linkage.model import compare_pairs
+    from profiles.demo.generator import generate_people
+
+    nodes = [
+        RecordView(
+            id=n,
+            surname=record.surname,
+            given_names=record.given_names,
+            patronymic=record.patronymic,
+            birth_date=record.birth_date,
+            sex=record.sex,
+            citizenship=record.citizenship or "",
+            document_type=record.document_type,
+            document_number=record.document_number,
+            phone=record.phone,
+            tax_id=record.tax_id,
+        )
+        for n, record in enumerate(r for bundle in generate_people(7, range(150)) for r in bundle.records)
+    ]
+    pairs = list(candidate_pairs(nodes))
+    assert len(pairs) > 500
+
+    patterns, ids, memo = compare_pairs(nodes, pairs, workers=1)
+    parallel_patterns, parallel_ids, _ = compare_pairs(nodes, pairs, workers=2)
+
+    sequential = [patterns[i] for i in ids]
+    assert [parallel_patterns[i] for i in parallel_ids] == sequential
+    assert sequential == [compare_pattern(nodes[i], nodes[j]) for i, j in pairs]
+    assert len(memo) > 0

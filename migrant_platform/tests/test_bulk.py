@@ -116,3 +116,23 @@ def test_rows_update_only_the_named_columns_of_the_named_rows():
     assert first.link_reason == {"summary": "agree", "on": "2026-03-02"}
     assert first.payload == {"n": 0}
     assert (second.person_id, second.linked_at, second.link_reason) == (None, None, {})
+
+
+@pytest.mark.django_db
+def test_tuples_are_inserted_with_the_named_columns_and_nulls_elsewhere():
+    from migrant_platform.bulk import tuples_insert
+
+    person = Person.objects.create(
+        latin_surname="ALIYEV", birth_date=dt.date(1990, 1, 1), sex="M", citizenship_id="UZB"
+    )
+    at = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
+
+    tuples_insert(
+        LinkDecision,
+        ("kind", "person_id", "score", "reason", "decided_at"),
+        [("new_person", person.pk, None, "first", at), ("auto_link", person.pk, 0.9993, "second", at)],
+    )
+
+    stored = list(LinkDecision.objects.order_by("id").values_list("kind", "person_id", "score", "reason", "record_id"))
+    assert stored == [("new_person", person.pk, None, "first", None), ("auto_link", person.pk, 0.9993, "second", None)]
+    assert set(LinkDecision.objects.values_list("decided_at", flat=True)) == {at}

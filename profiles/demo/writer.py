@@ -30,7 +30,7 @@ from django.db import connection, models, reset_queries, transaction
 from django.utils import timezone
 
 from employers.models import Organization
-from migrant_platform.bulk import copy_rows, reserve_ids_postgresql
+from migrant_platform.bulk import copy_rows, executemany_rows, reserve_ids_postgresql
 from profiles.demo import generator, places, world
 from profiles.demo import rows as demo_rows
 from profiles.demo import workers as demo_workers
@@ -388,33 +388,8 @@ def _copy(model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
 
 
 def _executemany(model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
-    """One prepared INSERT run over all rows by the driver (SQLite's path).
-
-    Each value goes through its field's `get_db_prep_save`, so dates, UUIDs, decimals and JSON are
-    stored exactly as the ORM stores them; the driver-level cursor skips the DEBUG statement log, which
-    would otherwise format every row into SQL text.
-    """
-    by_name = {f.attname: f for f in model._meta.concrete_fields}
-    columns = [by_name[name] for name in COLUMNS[model]]
-    # Strings and integers go to the driver as they are; dates, UUIDs, decimals and JSON need adapting.
-    to_prepare = [
-        (position, column)
-        for position, column in enumerate(columns)
-        if not isinstance(column, models.CharField | models.IntegerField | models.ForeignKey)
-    ]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    values = []
-    for row in rows:
-        prepared = list(row)
-        for position, column in to_prepare:
-            prepared[position] = column.get_db_prep_save(prepared[position], connection)
-        values.append(prepared)
-    with connection.cursor() as cursor:
-        cursor.cursor.executemany(sql, values)
+    """One prepared INSERT run over all rows by the driver (SQLite's path)."""
+    executemany_rows(model, COLUMNS[model], rows)
 
 
 def _bulk_create(model: type[models.Model], rows: list[tuple[Any, ...]]) -> None:
