@@ -38,22 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-COLUMNS = (
-    "source_system",
-    "source_record_id",
-    "record_type",
-    "surname",
-    "given_names",
-    "patronymic",
-    "birth_date",
-    "sex",
-    "citizenship",
-    "document_type",
-    "document_number",
-    "phone",
-    "tax_id",
-)
-
 
 def _database_prepare(name: str) -> str:
     """Drop and create the benchmark database; returns its URL."""
@@ -69,6 +53,7 @@ def _database_prepare(name: str) -> str:
 
 def write_file(path: Path, records: int, seed: int) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], str]]:
     """The identity file and, per (system, record id), the true person and its citizenship."""
+    from exchange.parsing import IDENTITY_COLUMNS
     from profiles.demo.generator import generate_people
 
     truth: dict[tuple[str, str], int] = {}
@@ -76,7 +61,7 @@ def write_file(path: Path, records: int, seed: int) -> tuple[dict[tuple[str, str
     person = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
+        writer.writerow((*IDENTITY_COLUMNS, "record_type"))
         while len(truth) < records:
             for bundle in generate_people(seed, range(person, person + 1_000)):
                 for record in bundle.records:
@@ -89,7 +74,6 @@ def write_file(path: Path, records: int, seed: int) -> tuple[dict[tuple[str, str
                         (
                             record.system,
                             record.source_record_id,
-                            "person",
                             record.surname,
                             record.given_names,
                             record.patronymic,
@@ -100,6 +84,7 @@ def write_file(path: Path, records: int, seed: int) -> tuple[dict[tuple[str, str
                             record.document_number,
                             record.phone,
                             record.tax_id,
+                            "person",
                         )
                     )
                     if len(truth) >= records:
