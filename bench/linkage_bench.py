@@ -25,9 +25,13 @@ import argparse
 import collections
 import gc
 import os
+import pickle
 import platform
 import re
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 import unicodedata
 from pathlib import Path
@@ -357,16 +361,18 @@ def versions() -> str:
     return f"Splink {splink.__version__}, DuckDB {duckdb.__version__}"
 
 
-def report(people: int, views, truth, groups, results: dict[str, tuple[list, float, dict]]) -> str:
+def report(people: int, records: int, truth, groups, results: dict[str, tuple[list, float, dict]], seed: int) -> str:
     lines = [
-        f"### {people:,} people, {len(views):,} records (seed {SEED})",
+        f"### {people:,} people, {records:,} records (seed {seed})",
         "",
-        "| method | precision | recall | F1 | wall time |",
-        "|---|---|---|---|---|",
+        "| method | precision | recall | F1 | wall time | peak memory |",
+        "|---|---|---|---|---|---|",
     ]
-    for name, (predicted, seconds, _) in results.items():
+    for name, (predicted, seconds, info) in results.items():
         p, r, f = pairwise(predicted, truth)
-        lines.append(f"| {name} | {p:.4f} | {r:.4f} | {f:.4f} | {seconds:,.0f} s |")
+        peak = info.get("peak_rss_mib")
+        memory = f"{peak:,} MiB" if peak else ""
+        lines.append(f"| {name} | {p:.4f} | {r:.4f} | {f:.4f} | {seconds:,.0f} s | {memory} |")
     lines += ["", "Per citizenship group (pairs of records of that group's people; P / R / F1):", ""]
     names = list(results)
     lines.append("| citizenship | records | " + " | ".join(names) + " |")
@@ -401,6 +407,46 @@ def write_section(body: str) -> None:
     path.write_text(text)
 
 
+METHODS = (
+    ("linker", "this project (linker)", run_linker),
+    ("splink", "Splink 4 + DuckDB", run_splink),
+    ("splink_ids", "Splink 4 + DuckDB, also given tax id and phone", run_splink_with_ids),
+    ("rule", "deterministic rule", run_rule),
+)
+
+
+def peak_rss_mib() -> float:
+    # ru_maxrss is in KiB on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_method_child(key: str, dataset_file: Path, result_file: Path) -> None:
+    """One method on the cached records, in a process of its own: at 200,000 people the records and one
+    method's working set fill the machine, so no method runs beside another's leftovers."""
+    with dataset_file.open("rb") as handle:
+        views = pickle.load(handle)
+    runner = {key_: runner_ for key_, _, runner_ in METHODS}[key]
+    gc.collect()
+    started = time.perf_counter()
+    predicted, info = runner(views)
+    seconds = time.perf_counter() - started
+    info = {**info, "peak_rss_mib": round(peak_rss_mib())}
+    with result_file.open("wb") as handle:
+        pickle.dump((predicted, seconds, info), handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def run_isolated(key: str, dataset_file: Path, workdir: Path) -> tuple[list, float, dict]:
+    result_file = workdir / f"{key}.pickle"
+    subprocess.run(
+        [sys.executable, __file__, "--child", key, "--dataset", str(dataset_file), "--result", str(result_file)],
+        check=True,
+    )
+    with result_file.open("rb") as handle:
+        result = pickle.load(handle)
+    result_file.unlink()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, action="append", help="population size (repeatable)")
@@ -409,34 +455,39 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the results into BENCHMARKS.md")
     parser.add_argument("--out", help="also write the markdown to this file")
     parser.add_argument("--db", type=int, help="also time the database path with this many people (empty PostgreSQL)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--dataset", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        run_method_child(args.child, Path(args.dataset), Path(args.result))
+        return
     sizes = args.people or [20_000]
     sections = []
     for people in sizes:
         started = time.perf_counter()
         views, truth, groups = dataset(people, args.seed)
-        print(f"{people} people: {len(views)} records generated in {time.perf_counter() - started:.0f} s", flush=True)
+        records = len(views)
+        print(f"{people} people: {records} records generated in {time.perf_counter() - started:.0f} s", flush=True)
         results = {}
-        methods = (
-            ("linker", "this project (linker)", run_linker),
-            ("splink", "Splink 4 + DuckDB", run_splink),
-            ("splink_ids", "Splink 4 + DuckDB, also given tax id and phone", run_splink_with_ids),
-            ("rule", "deterministic rule", run_rule),
-        )
-        for key, name, runner in methods:
-            if key in args.skip:
-                continue
+        with tempfile.TemporaryDirectory(prefix="linkage-bench-") as workdir:
+            dataset_file = Path(workdir) / "views.pickle"
+            with dataset_file.open("wb") as handle:
+                pickle.dump(views, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            # The parent keeps only the labels while the methods run.
+            del views
             gc.collect()
-            started = time.perf_counter()
-            predicted, info = runner(views)
-            seconds = time.perf_counter() - started
-            results[name] = (predicted, seconds, info)
-            p, r, f = pairwise(predicted, truth)
-            print(f"  {name}: P={p:.4f} R={r:.4f} F1={f:.4f} in {seconds:.0f} s {info}", flush=True)
-        text = report(people, views, truth, groups, results)
+            for key, name, _ in METHODS:
+                if key in args.skip:
+                    continue
+                predicted, seconds, info = run_isolated(key, dataset_file, Path(workdir))
+                results[name] = (predicted, seconds, info)
+                p, r, f = pairwise(predicted, truth)
+                print(f"  {name}: P={p:.4f} R={r:.4f} F1={f:.4f} in {seconds:.0f} s {info}", flush=True)
+        text = report(people, records, truth, groups, results, args.seed)
         print(text, flush=True)
         sections.append(text)
-        del views, truth, groups, results
+        del truth, groups, results
         gc.collect()
     if args.db:
         text = run_database(args.db, args.seed)

@@ -19,7 +19,14 @@ from django.utils import timezone
 
 from employers.models import Organization
 from employers.services import organization_create
-from exchange.parsing import ParsedRecord, RecordType, ReferenceIndex, record_parse
+from exchange.parsing import (
+    ParsedRecord,
+    RecordType,
+    ReferenceIndex,
+    person_document_parse,
+    record_parse,
+    record_type_of,
+)
 from exchange.selectors import reference_index_load
 from profiles.models import (
     BorderCrossing,
@@ -111,28 +118,29 @@ def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 2
 
 def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> None:
     documents: dict[tuple[str, str, str], IdentityDocument] = {}
-    for record_id, person_id, payload, system, received_at in _linked_without_facts(chunk):
-        try:
-            parsed = _parse_payload(payload, system=system, received_at=received_at, ref=ref, label=str(record_id))
-        except FactMaterializationError:
-            logger.exception("Facts of record %s could not be materialized", record_id)
-            outcome.failed.append(record_id)
-            continue
-        if parsed.record_type == RecordType.PERSON:
-            if parsed.document_number and parsed.document_country:
-                key = (parsed.document_type, parsed.document_country, parsed.document_number)
+    for record_id, person_id, payload, system, received_at, citizenship in _linked_without_facts(chunk):
+        if record_type_of(payload) == RecordType.PERSON:
+            try:
+                document = person_document_parse(
+                    payload, ref=ref, citizenship=citizenship, today=timezone.localdate(received_at)
+                )
+            except ValueError:
+                logger.exception("Facts of record %s (%s) could not be materialized", record_id, system)
+                outcome.failed.append(record_id)
+                continue
+            if document is not None and document.country:
                 # Parsed by the rules that accepted the record; the table's constraints stand behind them.
                 documents.setdefault(
-                    key,
+                    (document.document_type, document.country, document.number),
                     IdentityDocument(
                         person_id=person_id,
                         source_record_id=record_id,
-                        document_type=parsed.document_type,
-                        issuing_country_id=parsed.document_country,
-                        number=parsed.document_number_raw.strip(),
-                        number_normalized=parsed.document_number,
-                        issued_on=parsed.document_issued_on,
-                        expires_on=parsed.document_expires_on,
+                        document_type=document.document_type,
+                        issuing_country_id=document.country,
+                        number=document.number_raw.strip(),
+                        number_normalized=document.number,
+                        issued_on=document.issued_on,
+                        expires_on=document.expires_on,
                     ),
                 )
             continue
@@ -154,9 +162,9 @@ def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> 
 
 
 def _linked_without_facts(chunk: list[int]) -> list[tuple]:
-    """(pk, person_id, payload, source_system_id, received_at) of the chunk's linked records that have
-    no facts yet, by id. Plain rows, not model instances: most records of a large file state only a
-    person; a record with facts is read whole by the caller."""
+    """(pk, person_id, payload, source_system_id, received_at, citizenship_id) of the chunk's linked
+    records that have no facts yet, by id. Plain rows, not model instances: most records of a large
+    file state only a person; a record with facts is read whole by the caller."""
     if connection.vendor != "postgresql":
         done: set[int] = set()
         for model in FACT_MODELS:
@@ -165,7 +173,7 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
             SourceRecord.objects.filter(pk__in=chunk, person__isnull=False)
             .exclude(pk__in=done)
             .order_by("id")
-            .values_list("pk", "person_id", "payload", "source_system_id", "received_at")
+            .values_list("pk", "person_id", "payload", "source_system_id", "received_at", "citizenship_id")
         )
     # One statement with the ids as an array: seven IN lists of thousands of ids cost more to build
     # and to parse than to run. Names come from the models.
@@ -177,13 +185,14 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
     payload = SourceRecord.payload.field
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT r.id, r.person_id, r.payload, r.{records.get_field('source_system').column}, r.received_at "  # noqa: S608
+            f"SELECT r.id, r.person_id, r.payload, r.{records.get_field('source_system').column}, r.received_at, "  # noqa: S608
+            f"r.{records.get_field('citizenship').column} "
             f"FROM {records.db_table} r WHERE r.id = ANY(%s) AND r.person_id IS NOT NULL {no_facts} ORDER BY r.id",
             [chunk],
         )
         return [
-            (pk, person_id, payload.from_db_value(value, None, connection), system, received_at)
-            for pk, person_id, value, system, received_at in cursor.fetchall()
+            (pk, person_id, payload.from_db_value(value, None, connection), system, received_at, citizenship)
+            for pk, person_id, value, system, received_at, citizenship in cursor.fetchall()
         ]
 
 

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 
@@ -375,20 +375,8 @@ def record_parse(
     birth_date = _birth_date(row)
     sex = row.choice("sex", _SEX)
     citizenship = _country(row, "citizenship", ref)
-    document_type = row.choice("document_type", _DOCUMENT_TYPES)
-    document_number_raw = row.text("document_number")
-    document_number = normalize_document_number(document_number_raw)
-    if document_number_raw and not document_number:
-        row.error("document_number", f"'{document_number_raw}' has no letters or digits.")
-    if document_number and not document_type and "document_type" not in row.errors:
-        row.error("document_type", f"is required with a document number (one of {', '.join(DocumentType.values)}).")
-    document_country = _country(row, "document_country", ref)
-    if document_number and document_country is None and "document_country" not in row.errors:
-        document_country = "RUS" if document_type in _RUSSIAN_DOCUMENTS else citizenship
-    document_issued_on = row.date("document_issued_on", not_in_future=True)
-    document_expires_on = row.date("document_expires_on")
-    if document_issued_on and document_expires_on and document_expires_on < document_issued_on:
-        row.error("document_expires_on", "the document expires before it was issued.")
+    document = _document(row, ref, citizenship)
+    document_type, document_number_raw, document_number = document[:3]
     phone = _phone(row)
     tax_id = _person_inn(row)
 
@@ -423,15 +411,63 @@ def record_parse(
             document_type=document_type if document_number else "",
             document_number=document_number,
             document_number_raw=document_number_raw,
-            document_country=document_country if document_number else None,
-            document_issued_on=document_issued_on,
-            document_expires_on=document_expires_on,
+            document_country=document.country if document_number else None,
+            document_issued_on=document.issued_on,
+            document_expires_on=document.expires_on,
             phone=phone,
             tax_id=tax_id,
             facts=facts,
         ),
         {},
     )
+
+
+class DocumentFields(NamedTuple):
+    document_type: str
+    number_raw: str
+    number: str  # normalized
+    country: str | None
+    issued_on: dt.date | None
+    expires_on: dt.date | None
+
+
+def record_type_of(raw: Mapping[str, Any]) -> str:
+    """The record type an accepted row states (PERSON when it states none)."""
+    return _Row(raw, dt.date.min).choice("record_type", _RECORD_TYPES, default=RecordType.PERSON)
+
+
+def person_document_parse(
+    raw: Mapping[str, Any], *, ref: ReferenceIndex, citizenship: str | None, today: dt.date
+) -> DocumentFields | None:
+    """The identity document an accepted row states, or None when it states none.
+
+    What the linker's write path needs of most records of a large identity file (person records,
+    whose only fact is the document): the same rules as `record_parse`, for the document columns
+    only, at a fraction of the cost of parsing the whole row again.
+    """
+    row = _Row(raw, today)
+    document = _document(row, ref, citizenship)
+    if row.errors:
+        raise ValueError(f"the document columns no longer parse: {row.errors}")
+    return document if document.number else None
+
+
+def _document(row: _Row, ref: ReferenceIndex, citizenship: str | None) -> DocumentFields:
+    document_type = row.choice("document_type", _DOCUMENT_TYPES)
+    number_raw = row.text("document_number")
+    number = normalize_document_number(number_raw)
+    if number_raw and not number:
+        row.error("document_number", f"'{number_raw}' has no letters or digits.")
+    if number and not document_type and "document_type" not in row.errors:
+        row.error("document_type", f"is required with a document number (one of {', '.join(DocumentType.values)}).")
+    country = _country(row, "document_country", ref)
+    if number and country is None and "document_country" not in row.errors:
+        country = "RUS" if document_type in _RUSSIAN_DOCUMENTS else citizenship
+    issued_on = row.date("document_issued_on", not_in_future=True)
+    expires_on = row.date("document_expires_on")
+    if issued_on and expires_on and expires_on < issued_on:
+        row.error("document_expires_on", "the document expires before it was issued.")
+    return DocumentFields(document_type, number_raw, number, country, issued_on, expires_on)
 
 
 def raw_source_key(raw: Mapping[str, Any], default_source_system: str | None) -> tuple[str, str]:

@@ -272,3 +272,50 @@ def test_json_numbers_and_csv_text_are_the_same_payload():
     as_json = {"source_record_id": 1, "months": 3, "surname": "X "}
 
     assert payload_canonical(as_csv) == payload_canonical(as_json)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {},
+        {"document_number": "", "document_type": ""},
+        {"document_type": "vnzh", "document_number": "82 1234567"},
+        {"document_country": "TJ", "document_issued_on": "01.02.2020", "document_expires_on": "2030-02-01"},
+        {"citizenship": "TJK", "document_number": "ЕА 12 34"},
+    ],
+)
+def test_the_document_of_an_accepted_row_reads_as_the_whole_row_does(columns):
+    from exchange.parsing import person_document_parse, record_type_of
+
+    row = person_row(**columns)
+    parsed, errors = parse(row)
+    assert errors == {}
+
+    document = person_document_parse(row, ref=REF, citizenship=parsed.citizenship, today=TODAY)
+
+    assert record_type_of(row) == "person"
+    if not parsed.document_number:
+        assert document is None
+    else:
+        assert document is not None
+        assert (
+            document.document_type,
+            document.number_raw,
+            document.number,
+            document.country,
+            document.issued_on,
+            document.expires_on,
+        ) == (
+            parsed.document_type,
+            parsed.document_number_raw,
+            parsed.document_number,
+            parsed.document_country,
+            parsed.document_issued_on,
+            parsed.document_expires_on,
+        )
+
+
+def test_the_record_type_of_a_fact_row_is_its_own():
+    from exchange.parsing import record_type_of
+
+    assert record_type_of(crossing_row()) == "border_crossing"
