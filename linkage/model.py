@@ -759,7 +759,10 @@ def link_views(
         node_of.append(len(nodes))
         nodes.append(view)
         node_person.append(person)
-    pairs = [(i, j) for i, j in candidate_pairs(nodes) if node_person[i] is None or node_person[j] is None]
+    pairs = list(candidate_pairs(nodes))
+    if any(person is not None for person in node_person):
+        # Two records of existing persons are never compared: their persons are never merged here.
+        pairs = [(i, j) for i, j in pairs if node_person[i] is None or node_person[j] is None]
     timings["block"] = time.perf_counter() - started
     # Every pair is compared once; pairs share a few thousand distinct patterns, so the weight and
     # the outcome are computed per pattern, and only the guards look at each pair.

@@ -682,7 +682,8 @@ def _write(
         tuples_insert(LinkDecision, DECISION_COLUMNS, decisions)
     moved = [rows[p]["id"] for p in changed if current[p] is not None]
     _move_facts(moved)
-    _refresh_name_keys({target[p] for p in changed} | moved_from)
+    _name_keys_of_new_persons(created, plan, rows, target)
+    _refresh_name_keys(({target[p] for p in changed} | moved_from) - created_ids)
     _materialize_new_links([rows[p]["id"] for p in changed if current[p] is None])
     for person_id in sorted(moved_from | {target[p] for p in changed if current[p] is not None}):
         person_rebuild_stays(person=Person(pk=person_id))
@@ -737,20 +738,46 @@ def _move_facts(record_ids: list[int]) -> None:
             model.objects.filter(source_record_id__in=chunk).update(person_id=person)
 
 
+PERSON_NAME_FIELDS = (
+    "latin_surname",
+    "latin_given_names",
+    "cyrillic_surname",
+    "cyrillic_given_names",
+    "cyrillic_patronymic",
+)
+
+
+def _name_keys_of_new_persons(created: dict[int, int], plan: _Plan, rows: list[dict], target: list) -> None:
+    """Name keys of the persons this run created, from the names in memory: every record of a new
+    person is one of this run's rows, so nothing needs reading back (the path for a large file)."""
+    spellings: dict[int, list[str]] = defaultdict(list)
+    for root, person_id in created.items():
+        fields = plan.new_person_fields[root]
+        spellings[person_id] += [fields.get(name, "") for name in PERSON_NAME_FIELDS]
+    for position, person_id in enumerate(target):
+        if person_id in spellings:
+            row = rows[position]
+            spellings[person_id] += [row["surname"], row["given_names"], row["patronymic"]]
+    limit = PersonNameKey._meta.get_field("key").max_length
+    tuples_insert(
+        PersonNameKey,
+        ("person_id", "key"),
+        [
+            (person_id, key)
+            for person_id, names in spellings.items()
+            for key in sorted(name_keys(*names))
+            if len(key) <= limit
+        ],
+    )
+
+
 def _refresh_name_keys(person_ids: Iterable[int]) -> None:
     """Name keys of the affected persons from their canonical names and records, in bulk."""
     ids = sorted(person_ids)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         spellings: dict[int, list[str]] = defaultdict(list)
-        for person in Person.objects.filter(pk__in=chunk).values(
-            "id",
-            "latin_surname",
-            "latin_given_names",
-            "cyrillic_surname",
-            "cyrillic_given_names",
-            "cyrillic_patronymic",
-        ):
+        for person in Person.objects.filter(pk__in=chunk).values("id", *PERSON_NAME_FIELDS):
             spellings[person.pop("id")] += list(person.values())
         for person_id, *names in SourceRecord.objects.filter(person_id__in=chunk).values_list(
             "person_id", "surname", "given_names", "patronymic"

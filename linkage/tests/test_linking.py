@@ -391,6 +391,27 @@ def test_linking_pending_records_in_one_pass_decides_as_the_incremental_linker()
 
 
 @pytest.mark.django_db
+def test_persons_created_in_one_pass_get_the_name_keys_of_all_their_records():
+    from linkage.services import _refresh_name_keys
+    from profiles.models import PersonNameKey
+    from profiles.names import name_key
+
+    border = receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
+    migreg = receive(surname="Алиев", given_names="Шерзод", document_number="FA7654321", system="MIGREG")
+    records_link_pending()
+    border.refresh_from_db()
+    migreg.refresh_from_db()
+    assert border.person_id == migreg.person_id is not None
+
+    written = set(PersonNameKey.objects.filter(person_id=border.person_id).values_list("key", flat=True))
+    _refresh_name_keys([border.person_id])  # the path that reads the person and its records back
+    recomputed = set(PersonNameKey.objects.filter(person_id=border.person_id).values_list("key", flat=True))
+
+    assert written == recomputed
+    assert {name_key("ALIYEV"), name_key("Алиев"), name_key("SHERZOD")} <= written
+
+
+@pytest.mark.django_db
 def test_linking_pending_records_again_finds_nothing_to_do():
     receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
     receive(surname="Тошматов", given_names="Улугбек", birth_date=None, sex="", citizenship=None, system="FNS")
