@@ -28,7 +28,7 @@ from exchange.models import ImportBatch, QuarantinedRow
 from exchange.parsing import ParsedRecord, ReferenceIndex, raw_source_key
 from exchange.selectors import Outcome, RowOutcome, reference_index_load, rows_classify
 from exchange.tasks import linker_get, records_link_enqueue
-from migrant_platform.bulk import instances_insert
+from migrant_platform.bulk import tuples_insert_returning_ids
 from profiles.models import SourceRecord
 from reference.models import SourceSystem
 
@@ -183,16 +183,18 @@ def _chunk_write(
     received_at = timezone.now()
     outcomes = rows_classify(numbered_rows, ref=ref, default_source_system=default_source_system, today=today)
 
-    created: list[SourceRecord] = []
-    pending: list[SourceRecord] = []
-    by_key: dict[tuple[str, str], SourceRecord] = {}
+    created: list[int] = []
+    pending: list[tuple[tuple[str, str], tuple]] = []
+    id_of: dict[tuple[str, str], int] = {}
     quarantined: list[QuarantinedRow] = []
     duplicates = 0
 
     def flush() -> None:
         if pending:
-            # Primary keys are set: reserved from the sequence (PostgreSQL, COPY) or by RETURNING (SQLite).
-            created.extend(instances_insert(pending))
+            # Ids reserved from the sequence (PostgreSQL, COPY) or returned by bulk_create (SQLite).
+            ids = tuples_insert_returning_ids(SourceRecord, RECORD_INSERT_COLUMNS, [row for _, row in pending])
+            id_of.update(zip((key for key, _ in pending), ids, strict=True))
+            created.extend(ids)
             pending.clear()
 
     for outcome in outcomes:
@@ -201,17 +203,17 @@ def _chunk_write(
         elif outcome.kind == Outcome.DUPLICATE:
             duplicates += 1
         else:
-            assert outcome.record is not None
-            record = _source_record_build(outcome.record, raw=outcome.raw, received_at=received_at)
+            parsed = outcome.record
+            assert parsed is not None
+            supersedes_id = outcome.supersedes_id
             if outcome.supersedes_in_chunk:
-                target = by_key[(outcome.record.source_system, outcome.record.supersedes)]
-                if target.pk is None:
+                corrected = (parsed.source_system, parsed.supersedes)
+                if corrected not in id_of:
                     flush()  # the corrected record must have its id before this one can point to it
-                record.supersedes_id = target.pk
-            else:
-                record.supersedes_id = outcome.supersedes_id
-            pending.append(record)
-            by_key[outcome.record.key] = record
+                supersedes_id = id_of[corrected]
+            values = _source_record_values(parsed, raw=outcome.raw, received_at=received_at)
+            values["supersedes_id"] = supersedes_id
+            pending.append((parsed.key, tuple(values[column] for column in RECORD_INSERT_COLUMNS)))
     flush()
     QuarantinedRow.objects.bulk_create(quarantined)
     ImportBatch.objects.filter(pk=batch_id).update(
@@ -222,7 +224,7 @@ def _chunk_write(
         cursor=numbered_rows[-1][0],
     )
     if link and created:
-        records_link_enqueue(record_ids=[record.pk for record in created])
+        records_link_enqueue(record_ids=created)
 
 
 # Values a JSON column takes as they are (no float: NaN is not JSON).
@@ -236,26 +238,47 @@ def _as_json(raw: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps({str(key): value for key, value in raw.items()}, cls=DjangoJSONEncoder))
 
 
-def _source_record_build(parsed: ParsedRecord, *, raw: Mapping[str, Any], received_at: dt.datetime) -> SourceRecord:
+RECORD_INSERT_COLUMNS = (
+    "source_system_id",
+    "source_record_id",
+    "received_at",
+    "payload",
+    "surname",
+    "given_names",
+    "patronymic",
+    "birth_date",
+    "sex",
+    "citizenship_id",
+    "document_type",
+    "document_number",
+    "phone",
+    "tax_id",
+    "supersedes_id",
+    "link_reason",
+)
+
+
+def _source_record_values(parsed: ParsedRecord, *, raw: Mapping[str, Any], received_at: dt.datetime) -> dict[str, Any]:
     # No full_clean per row: `record_parse` has checked every column against the same rules (lengths,
     # choices, formats), uniqueness was checked by `rows_classify`, and the database constraints
     # stand behind both; full_clean would cost several queries a row on a million-row file.
-    return SourceRecord(
-        source_system_id=parsed.source_system,
-        source_record_id=parsed.source_record_id,
-        received_at=received_at,
-        payload=_as_json(raw),
-        surname=parsed.surname,
-        given_names=parsed.given_names,
-        patronymic=parsed.patronymic,
-        birth_date=parsed.birth_date,
-        sex=parsed.sex,
-        citizenship_id=parsed.citizenship,
-        document_type=parsed.document_type,
-        document_number=parsed.document_number,
-        phone=parsed.phone,
-        tax_id=parsed.tax_id,
-    )
+    return {
+        "source_system_id": parsed.source_system,
+        "source_record_id": parsed.source_record_id,
+        "received_at": received_at,
+        "payload": _as_json(raw),
+        "surname": parsed.surname,
+        "given_names": parsed.given_names,
+        "patronymic": parsed.patronymic,
+        "birth_date": parsed.birth_date,
+        "sex": parsed.sex,
+        "citizenship_id": parsed.citizenship,
+        "document_type": parsed.document_type,
+        "document_number": parsed.document_number,
+        "phone": parsed.phone,
+        "tax_id": parsed.tax_id,
+        "link_reason": {},  # not linked yet; a column without a database default
+    }
 
 
 def _quarantined_row_build(batch_id: int, outcome: RowOutcome, default_source_system: str | None) -> QuarantinedRow:
@@ -301,8 +324,10 @@ def quarantined_row_resubmit(*, row: QuarantinedRow, corrected: dict[str, Any], 
         record = SourceRecord.objects.get(pk=outcome.existing_id)
     else:
         assert outcome.record is not None
-        record = _source_record_build(outcome.record, raw=corrected, received_at=timezone.now())
-        record.supersedes_id = outcome.supersedes_id
+        record = SourceRecord(
+            **_source_record_values(outcome.record, raw=corrected, received_at=timezone.now()),
+            supersedes_id=outcome.supersedes_id,
+        )
         record.save()
         if linker_get() is not None:
             records_link_enqueue(record_ids=[record.pk])

@@ -176,6 +176,22 @@ def tuples_insert(model: type[models.Model], columns: Sequence[str], rows: Seque
         executemany_rows(model, columns, rows)
 
 
+def tuples_insert_returning_ids(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """Insert rows given as tuples of values by attname and return their primary keys, in order,
+    without a model instance per row on PostgreSQL (ids reserved from the sequence, then COPY);
+    elsewhere through `bulk_create`, which returns them."""
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        ids = reserve_ids_postgresql(model, len(rows))
+        copy_rows(model, (model._meta.pk.attname, *columns), [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+        return ids
+    created = model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
+    return [instance.pk for instance in created]
+
+
 def executemany_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """One prepared INSERT run over all rows by the driver (SQLite's path for large writes).
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from linkage.models import LinkDecision
-from migrant_platform.bulk import instances_insert
+from migrant_platform.bulk import instances_insert, tuples_insert_returning_ids
 from profiles.models import Person, SourceRecord
 
 
@@ -47,6 +47,25 @@ def test_inserted_instances_get_their_ids_and_store_what_the_orm_would():
     # auto_now_add is filled as the ORM fills it; a choices member is stored as its value.
     assert stored_decision.decided_at is not None and stored_decision.kind == "auto_link"
     assert stored_decision.score == pytest.approx(0.9995)
+
+
+@pytest.mark.django_db
+def test_inserted_tuples_return_their_ids_in_order():
+    blank = ("given_names", "patronymic", "sex", "document_type", "document_number", "phone", "tax_id")
+    columns = ("source_system_id", "source_record_id", "received_at", "payload", "surname", "link_reason", *blank)
+    received = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    rows = [
+        ("BORDER", f"B-{n}", received, {"n": n, "name": "Алиев"}, f"ALIYEV{n}", {}, *[""] * len(blank))
+        for n in range(3)
+    ]
+
+    ids = tuples_insert_returning_ids(SourceRecord, columns, rows)
+
+    assert len(set(ids)) == 3
+    stored = {record.pk: record for record in SourceRecord.objects.filter(pk__in=ids)}
+    assert [stored[pk].source_record_id for pk in ids] == ["B-0", "B-1", "B-2"]
+    assert stored[ids[2]].payload == {"n": 2, "name": "Алиев"} and stored[ids[2]].received_at == received
+    assert tuples_insert_returning_ids(SourceRecord, columns, []) == []
 
 
 @pytest.mark.django_db
