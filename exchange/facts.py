@@ -118,12 +118,14 @@ def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 2
 
 def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> None:
     documents: dict[tuple[str, str, str], IdentityDocument] = {}
+    # The records of one delivery share their arrival time: its local date is computed once.
+    day_of: dict[dt.datetime, dt.date] = {}
     for record_id, person_id, payload, system, received_at, citizenship in _linked_without_facts(chunk):
         if record_type_of(payload) == RecordType.PERSON:
+            if received_at not in day_of:
+                day_of[received_at] = timezone.localdate(received_at)
             try:
-                document = person_document_parse(
-                    payload, ref=ref, citizenship=citizenship, today=timezone.localdate(received_at)
-                )
+                document = person_document_parse(payload, ref=ref, citizenship=citizenship, today=day_of[received_at])
             except ValueError:
                 logger.exception("Facts of record %s (%s) could not be materialized", record_id, system)
                 outcome.failed.append(record_id)

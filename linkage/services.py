@@ -42,7 +42,7 @@ from linkage.model import (
 )
 from linkage.models import LinkDecision, LinkRun, MatchCandidate
 from linkage.normalize import has_cyrillic
-from migrant_platform.bulk import instances_insert, tuples_insert, update_from_rows
+from migrant_platform.bulk import JsonText, instances_insert, json_text, tuples_insert, update_from_rows
 from profiles.models import Person, PersonNameKey, SourceRecord
 from profiles.names import name_keys
 from profiles.services import person_create, person_rebuild_stays
@@ -644,27 +644,31 @@ def _write(
             seen_new.add(target[position])
             creators.add(position)
     moved_from: set[int] = set()
-    # Records collapsed into one node share its explanation: explained once, copied per record.
-    link_reasons: dict[int, tuple[float, dict]] = {}
+    # Records collapsed into one node share its explanation: explained and encoded once.
+    link_reasons: dict[int, tuple[float, dict, JsonText]] = {}
+    identical = {"summary": "Identical identity fields to a record of this person.", "run": run.pk}
+    identical_text = json_text(identical)
     for start in range(0, len(changed), CHUNK):
-        links: list[tuple[int, int, float | None, dict]] = []
+        links: list[tuple[int, int, float | None, dict | JsonText]] = []
         decisions = []
         for position in changed[start : start + CHUNK]:
             node = result.node_of[position]
             if position in creators:
-                score, reason = None, _new_person_reason(result, node)
+                score, reason = None, {**_new_person_reason(result, node), "run": run.pk}
+                encoded: dict | JsonText = reason
                 kind = LinkDecision.Kind.NEW_PERSON
             elif node in result.clustering.best_edge:
                 if node not in link_reasons:
-                    link_reasons[node] = _link_reason(result, node)
-                score, reason = link_reasons[node][0], dict(link_reasons[node][1])
+                    score, reason = _link_reason(result, node)
+                    reason = {**reason, "run": run.pk}
+                    link_reasons[node] = (score, reason, json_text(reason))
+                score, reason, encoded = link_reasons[node]
                 kind = LinkDecision.Kind.AUTO_LINK
             else:
-                score, reason = 1.0, {"summary": "Identical identity fields to a record of this person."}
+                score, reason, encoded = 1.0, identical, identical_text
                 kind = LinkDecision.Kind.AUTO_LINK
-            reason["run"] = run.pk
             record_id = rows[position]["id"]
-            links.append((record_id, target[position], score, reason))
+            links.append((record_id, target[position], score, encoded))
             if current[position] is not None:
                 moved_from.add(current[position])
             decisions.append(
@@ -695,7 +699,7 @@ def _write(
 DECISION_COLUMNS = ("kind", "record_id", "person_id", "other_person_id", "score", "reason", "decided_at")
 
 
-def _records_update_links(links: list[tuple[int, int, float | None, dict]], now: dt.datetime) -> None:
+def _records_update_links(links: list[tuple[int, int, float | None, dict | JsonText]], now: dt.datetime) -> None:
     """Write the link columns of many records: on PostgreSQL one UPDATE from a COPYed staging table,
     elsewhere one UPDATE ... FROM (VALUES ...) per chunk.
 
@@ -716,7 +720,8 @@ def _records_update_links(links: list[tuple[int, int, float | None, dict]], now:
         values = ", ".join("(%s, %s, %s, %s)" for _ in chunk)
         params: list[Any] = []
         for record_id, person_id, score, reason in chunk:
-            params += [record_id, person_id, score, json.dumps(reason, cls=DjangoJSONEncoder)]
+            text = reason if isinstance(reason, JsonText) else json.dumps(reason, cls=DjangoJSONEncoder)
+            params += [record_id, person_id, score, text]
         # The table name comes from the model and every value is a placeholder: nothing user-supplied.
         sql = (
             f"WITH v(id, person_id, score, reason) AS (VALUES {values}) "  # noqa: S608

@@ -26,6 +26,15 @@ _json_encode = DjangoJSONEncoder(ensure_ascii=False, separators=(",", ":")).enco
 _TYPE_CACHE: dict[tuple[str, tuple[str, ...]], list[int]] = {}
 
 
+class JsonText(str):
+    """A JSON value already encoded: rows that share one value (the records of one linking node share
+    its explanation) have it encoded once, not once per row."""
+
+
+def json_text(value: Any) -> JsonText:
+    return JsonText(_json_encode(value))
+
+
 def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Binary COPY of row tuples (values by attname, in `columns` order) into the model's table.
 
@@ -46,8 +55,11 @@ def copy_into(table: str, columns: tuple[str, ...], rows: Iterable[Sequence[Any]
             for row in rows:
                 values = list(row)
                 for position in json_positions:
-                    if values[position] is not None:
-                        values[position] = Jsonb(values[position], dumps=_json_encode)
+                    value = values[position]
+                    if isinstance(value, JsonText):
+                        values[position] = Jsonb(value, dumps=str)
+                    elif value is not None:
+                        values[position] = Jsonb(value, dumps=_json_encode)
                 copy.write_row(values)
         else:
             for row in rows:
