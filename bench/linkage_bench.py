@@ -470,6 +470,7 @@ def main() -> None:
         records = len(views)
         print(f"{people} people: {records} records generated in {time.perf_counter() - started:.0f} s", flush=True)
         results = {}
+        failed: dict[str, str] = {}
         with tempfile.TemporaryDirectory(prefix="linkage-bench-") as workdir:
             dataset_file = Path(workdir) / "views.pickle"
             with dataset_file.open("wb") as handle:
@@ -480,11 +481,18 @@ def main() -> None:
             for key, name, _ in METHODS:
                 if key in args.skip:
                     continue
-                predicted, seconds, info = run_isolated(key, dataset_file, Path(workdir))
+                try:
+                    predicted, seconds, info = run_isolated(key, dataset_file, Path(workdir))
+                except subprocess.CalledProcessError as error:
+                    # Killed (out of memory, say): the other methods are still reported.
+                    print(f"  {name}: failed ({error})", flush=True)
+                    failed[name] = str(error)
+                    continue
                 results[name] = (predicted, seconds, info)
                 p, r, f = pairwise(predicted, truth)
                 print(f"  {name}: P={p:.4f} R={r:.4f} F1={f:.4f} in {seconds:.0f} s {info}", flush=True)
         text = report(people, records, truth, groups, results, args.seed)
+        text += "".join(f"\n\n{name}: did not finish ({reason})." for name, reason in failed.items())
         print(text, flush=True)
         sections.append(text)
         del truth, groups, results
