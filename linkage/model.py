@@ -17,6 +17,7 @@ A false merge is worse than a missed link, so a guarded pair is never linked aut
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -651,6 +652,9 @@ def compare_pairs(
     step = -(-len(pairs) // (workers * _SLICES_PER_WORKER))
     slices = [(start, min(start + step, len(pairs))) for start in range(0, len(pairs), step)]
     _shared = (nodes, pairs)
+    # Frozen objects are left alone by the workers' garbage collector, which would otherwise write to
+    # every record's header and so copy every page of the parent's records into each worker.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
             for (_start, end), (local_patterns, local_ids) in zip(
@@ -661,6 +665,7 @@ def compare_pairs(
                 if progress is not None:
                     progress("compare", end, len(pairs))
     finally:
+        gc.unfreeze()
         _shared = None
     return list(pattern_ids), pair_pattern, NameLevelMemo()
 
