@@ -8,7 +8,10 @@ hard-negative guards, explanations, and the clustering of scored pairs into pers
   field taking no part in its own session, as Splink does; the prior λ is the share of matches among
   all blocked pairs, spread over all pairs;
 * a pair's match weight is log2 of the prior odds plus the sum of log2(m/u) over its fields, and
-  its probability is 2^w / (1 + 2^w).
+  its probability is 2^w / (1 + 2^w);
+* agreement on a frequent surname or given name counts log2(m/f) instead, f being the name's share of
+  the identities (term-frequency adjustment, downwards only): the table of frequent names is
+  estimated with m and u and stored with them.
 
 Weights alone cannot tell twins, relatives and namesakes from one person with a typo: those patterns
 are refused by explicit guards (`guard`), which cap what a pair may lead to, whatever its weight.
@@ -29,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkage.blocking import candidate_pairs, pairs_for_kind
+from linkage.blocking import candidate_pairs, given_key, pairs_for_kind, surname_key
 from linkage.compare import (
     CLOSE,
     DIFFERENT,
@@ -70,6 +73,8 @@ class ModelParameters:
     prior: float
     upper: float = UPPER_THRESHOLD
     lower: float = LOWER_THRESHOLD
+    # Per name field, the share of identities bearing each frequent name (see `frequency_adjustments`).
+    frequencies: dict[str, dict[str, float]] = field(default_factory=dict)
     _weights: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,11 +95,25 @@ class ModelParameters:
         return self.prior_weight + sum(self._weights[name][levels[name]] for name in FIELDS)
 
     def as_json(self) -> dict[str, Any]:
-        return {"m": self.m, "u": self.u, "prior": self.prior, "upper": self.upper, "lower": self.lower}
+        return {
+            "m": self.m,
+            "u": self.u,
+            "prior": self.prior,
+            "upper": self.upper,
+            "lower": self.lower,
+            "frequencies": self.frequencies,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ModelParameters:
-        return cls(m=data["m"], u=data["u"], prior=data["prior"], upper=data["upper"], lower=data["lower"])
+        return cls(
+            m=data["m"],
+            u=data["u"],
+            prior=data["prior"],
+            upper=data["upper"],
+            lower=data["lower"],
+            frequencies=data.get("frequencies", {}),
+        )
 
 
 # Estimated on the 20,000-people benchmark (BENCHMARKS.md): what incremental linking uses until the
@@ -177,6 +196,48 @@ def probability(weight: float) -> float:
         return 0.0
     odds = 2.0**weight
     return odds / (1 + odds)
+
+
+# --- Frequent names ------------------------------------------------------------------------------
+
+# Agreeing on a frequent name is weaker evidence than agreeing on a rare one: two men called Karimov
+# Jasur born on one day are far likelier to be two people than two called Xudoyberdiyev Ravshanbek.
+# As Splink's term-frequency adjustments, but only downwards: a rare name gains nothing (a false
+# merge is worse than a missed link).
+FREQUENCY_FIELDS: tuple[tuple[str, Any], ...] = (("surname", surname_key), ("given_names", given_key))
+FREQUENCY_LEVELS = frozenset({EXACT, TRANSLIT_EQUAL})
+
+
+def name_frequencies(views: Sequence[RecordView], u: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Per name field, the share of identities bearing each name (its folded first word), for the names
+    more frequent than the agreement rate u of the field: only those are adjusted, so the table stays
+    small (a few hundred names) and goes with the parameters."""
+    table: dict[str, dict[str, float]] = {}
+    for name, key_of in FREQUENCY_FIELDS:
+        counts = Counter(key for key in map(key_of, views) if key)
+        total = sum(counts.values())
+        floor = u[name][EXACT]
+        table[name] = {key: round(n / total, 6) for key, n in counts.items() if total and n / total > floor}
+    return table
+
+
+def name_frequency_of(params: ModelParameters, view: RecordView) -> tuple[float | None, ...]:
+    """The frequency of each of the view's names (None: not a frequent name), in FREQUENCY_FIELDS order."""
+    return tuple(params.frequencies.get(name, {}).get(key_of(view)) for name, key_of in FREQUENCY_FIELDS)
+
+
+def frequency_adjustments(
+    params: ModelParameters, levels: dict[str, str], frequencies: tuple[float | None, ...]
+) -> dict[str, float]:
+    """Per agreeing name field whose name is frequent (`frequencies` from `name_frequency_of` of
+    either record: they agree): log2(u / frequency), a negative weight added to the field's, which so
+    weighs log2(m / frequency) instead of log2(m / u)."""
+    adjustments = {}
+    for (name, _), frequency in zip(FREQUENCY_FIELDS, frequencies, strict=True):
+        level = levels[name]
+        if frequency is not None and level in FREQUENCY_LEVELS and frequency > params.u[name][level]:
+            adjustments[name] = math.log2(params.u[name][level] / frequency)
+    return adjustments
 
 
 # --- Estimation ---------------------------------------------------------------------------------
@@ -325,7 +386,7 @@ def estimate_parameters(
     n = len(views)
     all_pairs = max(n * (n - 1) / 2, 1)
     prior = min(max(prior_blocked * sum(blocked_patterns.values()) / all_pairs, 1e-12), 0.5)
-    return ModelParameters(m=m, u=u, prior=prior, upper=upper, lower=lower)
+    return ModelParameters(m=m, u=u, prior=prior, upper=upper, lower=lower, frequencies=name_frequencies(views, u))
 
 
 def _match_share(patterns: Counter[tuple[str, ...]], m: dict, u: dict, iterations: int = 30) -> float:
@@ -463,7 +524,9 @@ def decide(
 def score_pair(params: ModelParameters, a: RecordView, b: RecordView) -> PairScore:
     levels = compare(a, b)
     pair_guard = guard(a, b, levels)
-    weight, prob, outcome = decide(params, levels, pair_guard)
+    adjustments = frequency_adjustments(params, levels, name_frequency_of(params, a))
+    weight = params.match_weight(levels) + sum(adjustments.values())
+    weight, prob, outcome = decide(params, levels, pair_guard, weight=weight)
     return PairScore(levels, weight, prob, pair_guard, outcome)
 
 
@@ -475,13 +538,17 @@ def explain(params: ModelParameters, a: RecordView, b: RecordView, score: PairSc
     """
     explanation: dict[str, Any] = {}
     agree, disagree = [], []
+    adjustments = frequency_adjustments(params, score.levels, name_frequency_of(params, a))
     for name in FIELDS:
         level = score.levels[name]
-        weight = round(params.weight(name, level), 2)
+        weight = round(params.weight(name, level) + adjustments.get(name, 0.0), 2)
         explanation[name] = {"level": level, "weight": weight, "a": field_values(a, name), "b": field_values(b, name)}
+        if name in adjustments:
+            explanation[name]["frequent_name"] = round(adjustments[name], 2)
         if level == MISSING:
             continue
-        (agree if weight > 0 else disagree).append(f"{name} ({level} {weight:+.1f})")
+        frequent = ", frequent name" if name in adjustments else ""
+        (agree if weight > 0 else disagree).append(f"{name} ({level} {weight:+.1f}{frequent})")
     explanation["match_weight"] = round(score.weight, 2)
     explanation["probability"] = round(score.probability, 6)
     explanation["outcome"] = score.outcome
@@ -788,21 +855,28 @@ def link_views(
     per_pattern = []
     for pattern in patterns:
         levels = dict(zip(FIELDS, pattern, strict=True))
-        weight = params.match_weight(levels)
-        per_pattern.append((levels, weight, probability(weight)))
-    # The guard and the outcome depend only on the pattern and on whether the addresses agree: one
-    # PairScore per such combination, shared by its pairs (nothing changes a score once made).
-    scores: dict[tuple[int, bool], PairScore | None] = {}
+        frequent = bool(params.frequencies) and any(levels[name] in FREQUENCY_LEVELS for name, _ in FREQUENCY_FIELDS)
+        per_pattern.append((levels, params.match_weight(levels), frequent))
+    # The guard and the outcome depend only on the pattern, on whether the addresses agree and on the
+    # frequent-name adjustment: one PairScore per such combination, shared by its pairs (nothing
+    # changes a score once made).
+    scores: dict[tuple[int, bool, float], PairScore | None] = {}
     scored = []
+    node_frequencies = [name_frequency_of(params, node) for node in nodes] if params.frequencies else []
     for (i, j), pid in zip(pairs, pair_pattern, strict=True):
         address = nodes[i].address
-        key = (pid, bool(address) and address == nodes[j].address)
+        levels, weight, frequent = per_pattern[pid]
+        adjustment = (
+            sum(frequency_adjustments(params, levels, node_frequencies[i]).values())
+            if frequent and any(node_frequencies[i])
+            else 0.0
+        )
+        key = (pid, bool(address) and address == nodes[j].address, adjustment)
         if key in scores:
             score = scores[key]
         else:
-            levels, weight, prob = per_pattern[pid]
             pair_guard = guard_of_levels(levels, same_address=key[1])
-            _, _, outcome = decide(params, levels, pair_guard, weight=weight)
+            weight, prob, outcome = decide(params, levels, pair_guard, weight=weight + adjustment)
             keep = outcome != NEW or pair_guard is not None
             score = scores[key] = PairScore(levels, weight, prob, pair_guard, outcome) if keep else None
         if score is not None:

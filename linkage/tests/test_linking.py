@@ -162,6 +162,34 @@ def test_namesakes_are_never_auto_linked_and_at_most_reviewed_with_other_evidenc
     assert score.outcome != "auto_link"
 
 
+def test_agreeing_on_a_frequent_name_weighs_less_and_a_rare_name_gains_nothing():
+    from dataclasses import replace
+
+    from linkage.model import ModelParameters, explain, name_frequencies
+
+    born = dt.date(1990, 1, 2)
+    crowd = [pure(id=n, surname="KARIMOV", given_names="JASUR", birth_date=born) for n in range(30)]
+    syllables = ("BA", "KO", "RU", "DI", "SE", "TA", "MU", "LO", "NE", "PI")
+    names = [a + b + c for a in syllables for b in syllables for c in syllables][:970]
+    rare = [pure(id=100 + n, surname=name, given_names=name) for n, name in enumerate(names)]
+    frequencies = name_frequencies(crowd + rare, DEFAULT_PARAMETERS.u)
+    # 3 % of identities are Karimov Jasur; each rare name is 0.1 %, below the agreement rate u.
+    assert frequencies["surname"] == {"KARIMOV": 0.03} and frequencies["given_names"] == {"JASUR": 0.03}
+    params = replace(DEFAULT_PARAMETERS, frequencies=frequencies)
+
+    a = pure(surname="KARIMOV", given_names="JASUR", birth_date=born, document_number="FA1111111")
+    b = pure(id=2, surname="Каримов", given_names="Жасур", birth_date=born, document_number="FA2222222")
+    plain, adjusted = score_pair(DEFAULT_PARAMETERS, a, b), score_pair(params, a, b)
+    rare_a = pure(surname="BAKORU", given_names="BAKORU", birth_date=born, document_number="FA1111111")
+    rare_b = pure(id=2, surname="BAKORU", given_names="BAKORU", birth_date=born, document_number="FA2222222")
+
+    assert adjusted.weight < plain.weight - 2
+    assert score_pair(params, rare_a, rare_b).weight == score_pair(DEFAULT_PARAMETERS, rare_a, rare_b).weight
+    explanation = explain(params, a, b, adjusted)
+    assert explanation["surname"]["frequent_name"] < 0 and "frequent name" in explanation["summary"]
+    assert ModelParameters.from_json(params.as_json()).frequencies == frequencies
+
+
 # --- Linking against the database ---------------------------------------------------------------
 
 
