@@ -21,7 +21,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -39,6 +39,7 @@ from linkage.model import (
     PairScore,
     explain,
     link_views,
+    name_frequencies,
 )
 from linkage.models import LinkDecision, LinkRun, MatchCandidate
 from linkage.normalize import has_cyrillic
@@ -400,7 +401,13 @@ def _link_pending(run: LinkRun) -> None:
     def progress(stage: str, done: int, count: int) -> None:
         _progress(run, processed=min(len(ids), int(len(ids) * 0.9 * done / max(count, 1))))
 
-    result = link_views(views, params=current_parameters(), persons=current, progress=progress)
+    params = current_parameters()
+    if not params.frequencies and len(views) >= MIN_RECORDS_TO_ESTIMATE:
+        # A registry's first large delivery: the frequent names are counted from it (a re-link counts
+        # them again from every record), and kept with the run for the incremental linker.
+        params = replace(params, frequencies=name_frequencies(views, params.u))
+        _progress(run, model_parameters=params.as_json())
+    result = link_views(views, params=params, persons=current, progress=progress)
     logger.info(
         "link run %s: %s records, %s pairs, stages %s",
         run.pk,

@@ -440,6 +440,22 @@ def test_persons_created_in_one_pass_get_the_name_keys_of_all_their_records():
 
 
 @pytest.mark.django_db
+def test_a_first_large_delivery_counts_the_frequent_names_for_the_linkers_after_it(monkeypatch):
+    from linkage import services
+
+    monkeypatch.setattr(services, "MIN_RECORDS_TO_ESTIMATE", 3)
+    receive(surname="KARIMOV", given_names="JASUR", document_number="FA1000001")
+    receive(surname="KARIMOV", given_names="JASUR", birth_date=dt.date(1985, 1, 2), document_number="FA1000002")
+    receive(surname="TOSHMATOV", given_names="ULUGBEK", birth_date=dt.date(1970, 3, 4), document_number="FA1000003")
+
+    run = records_link_pending()
+
+    frequencies = LinkRun.objects.get(pk=run.pk).model_parameters["frequencies"]
+    assert frequencies["surname"]["KARIMOV"] == pytest.approx(2 / 3, abs=1e-6)
+    assert services.current_parameters().frequencies == frequencies
+
+
+@pytest.mark.django_db
 def test_linking_pending_records_again_finds_nothing_to_do():
     receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
     receive(surname="Тошматов", given_names="Улугбек", birth_date=None, sex="", citizenship=None, system="FNS")
