@@ -68,6 +68,21 @@ def main() -> None:
         print(f"\n{count} false / {true_joins[levels]} true  p={probability:.6f}  {dict(levels)}")
         print("   ", describe(first))
         print("   ", describe(second))
+    # What recall loses: pairs of one person's records left for a reviewer, their records apart.
+    cluster_of = result.clustering.cluster_of
+    missed: collections.Counter = collections.Counter()
+    missed_example = {}
+    for i, j, score in result.clustering.review:
+        if node_truth[i] == node_truth[j] and cluster_of[i] != cluster_of[j]:
+            levels = tuple((name, score.levels[name]) for name in FIELDS if score.levels[name] != MISSING)
+            missed[levels] += 1
+            missed_example.setdefault(levels, (result.nodes[i], result.nodes[j], score.probability))
+    print(f"\nsent to review, one person's records apart: {sum(missed.values())} pairs of nodes")
+    for levels, count in missed.most_common(args.top):
+        first, second, probability = missed_example[levels]
+        print(f"\n{count} missed  p={probability:.6f}  {dict(levels)}")
+        print("   ", describe(first))
+        print("   ", describe(second))
 
 
 if __name__ == "__main__":

@@ -231,8 +231,11 @@ def frequency_adjustments(
 ) -> dict[str, float]:
     """Per agreeing name field whose name is frequent (`frequencies` from `name_frequency_of` of
     either record: they agree): log2(u / frequency), a negative weight added to the field's, which so
-    weighs log2(m / frequency) instead of log2(m / u)."""
-    adjustments = {}
+    weighs log2(m / frequency) instead of log2(m / u). Not when a shared document or tax number
+    identifies the pair: the names then corroborate an identifier, they do not identify."""
+    adjustments: dict[str, float] = {}
+    if levels["document_number"] == EXACT or levels["tax_id"] == EXACT:
+        return adjustments
     for (name, _), frequency in zip(FREQUENCY_FIELDS, frequencies, strict=True):
         level = levels[name]
         if frequency is not None and level in FREQUENCY_LEVELS and frequency > params.u[name][level]:
@@ -855,7 +858,11 @@ def link_views(
     per_pattern = []
     for pattern in patterns:
         levels = dict(zip(FIELDS, pattern, strict=True))
-        frequent = bool(params.frequencies) and any(levels[name] in FREQUENCY_LEVELS for name, _ in FREQUENCY_FIELDS)
+        frequent = (
+            bool(params.frequencies)
+            and any(levels[name] in FREQUENCY_LEVELS for name, _ in FREQUENCY_FIELDS)
+            and EXACT not in (levels["document_number"], levels["tax_id"])
+        )
         per_pattern.append((levels, params.match_weight(levels), frequent))
     # The guard and the outcome depend only on the pattern, on whether the addresses agree and on the
     # frequent-name adjustment: one PairScore per such combination, shared by its pairs (nothing

@@ -184,6 +184,9 @@ def test_agreeing_on_a_frequent_name_weighs_less_and_a_rare_name_gains_nothing()
     rare_b = pure(id=2, surname="BAKORU", given_names="BAKORU", birth_date=born, document_number="FA2222222")
 
     assert adjusted.weight < plain.weight - 2
+    a.tax_id = b.tax_id = "770000000000"  # a shared tax number identifies; the names only corroborate
+    assert score_pair(params, a, b).weight == score_pair(DEFAULT_PARAMETERS, a, b).weight
+    a.tax_id = b.tax_id = ""
     assert score_pair(params, rare_a, rare_b).weight == score_pair(DEFAULT_PARAMETERS, rare_a, rare_b).weight
     explanation = explain(params, a, b, adjusted)
     assert explanation["surname"]["frequent_name"] < 0 and "frequent name" in explanation["summary"]
