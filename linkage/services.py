@@ -51,19 +51,7 @@ from reference.models import Country
 
 logger = logging.getLogger(__name__)
 
-RECORD_FIELDS = (
-    "id",
-    "surname",
-    "given_names",
-    "patronymic",
-    "birth_date",
-    "sex",
-    "citizenship_id",
-    "document_type",
-    "document_number",
-    "phone",
-    "tax_id",
-)
+RECORD_FIELDS = ("id", *SourceRecord.IDENTITY_FIELDS)
 # How many records a re-link reads, updates or creates per query.
 CHUNK = 5_000
 # Below this many records a re-link keeps the current parameters instead of estimating them.

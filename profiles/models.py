@@ -217,6 +217,20 @@ class SourceRecord(models.Model):
     link_reason = models.JSONField(default=dict, blank=True)
     linked_at = models.DateTimeField(null=True, blank=True)
 
+    # The normalized identity columns (attnames), in one order for every bulk read and write.
+    IDENTITY_FIELDS = (
+        "surname",
+        "given_names",
+        "patronymic",
+        "birth_date",
+        "sex",
+        "citizenship_id",
+        "document_type",
+        "document_number",
+        "phone",
+        "tax_id",
+    )
+
     class Meta:
         ordering = ["received_at", "id"]
         indexes = [
