@@ -52,35 +52,43 @@ def main() -> None:
     node_truth = {}
     for position, node in enumerate(result.node_of):
         node_truth.setdefault(node, truth[position])
-    false_joins: collections.Counter = collections.Counter()
-    true_joins: collections.Counter = collections.Counter()
-    example = {}
-    for i, j, score in result.clustering.joins:
-        levels = tuple((name, score.levels[name]) for name in FIELDS if score.levels[name] != MISSING)
-        if node_truth[i] != node_truth[j]:
-            false_joins[levels] += 1
-            example.setdefault(levels, (result.nodes[i], result.nodes[j], score.probability))
-        else:
-            true_joins[levels] += 1
+    false_joins, examples = evidence(
+        result, [(i, j, s) for i, j, s in result.clustering.joins if node_truth[i] != node_truth[j]]
+    )
+    true_joins, _ = evidence(
+        result, [(i, j, s) for i, j, s in result.clustering.joins if node_truth[i] == node_truth[j]]
+    )
     print(f"joins: {sum(true_joins.values())} true, {sum(false_joins.values())} false")
-    for levels, count in false_joins.most_common(args.top):
-        first, second, probability = example[levels]
-        print(f"\n{count} false / {true_joins[levels]} true  p={probability:.6f}  {dict(levels)}")
-        print("   ", describe(first))
-        print("   ", describe(second))
+    show(false_joins, examples, args.top, lambda levels, count: f"{count} false / {true_joins[levels]} true")
     # What recall loses: pairs of one person's records left for a reviewer, their records apart.
     cluster_of = result.clustering.cluster_of
-    missed: collections.Counter = collections.Counter()
-    missed_example = {}
-    for i, j, score in result.clustering.review:
-        if node_truth[i] == node_truth[j] and cluster_of[i] != cluster_of[j]:
-            levels = tuple((name, score.levels[name]) for name in FIELDS if score.levels[name] != MISSING)
-            missed[levels] += 1
-            missed_example.setdefault(levels, (result.nodes[i], result.nodes[j], score.probability))
+    missed, examples = evidence(
+        result,
+        [
+            (i, j, s)
+            for i, j, s in result.clustering.review
+            if node_truth[i] == node_truth[j] and cluster_of[i] != cluster_of[j]
+        ],
+    )
     print(f"\nsent to review, one person's records apart: {sum(missed.values())} pairs of nodes")
-    for levels, count in missed.most_common(args.top):
-        first, second, probability = missed_example[levels]
-        print(f"\n{count} missed  p={probability:.6f}  {dict(levels)}")
+    show(missed, examples, args.top, lambda levels, count: f"{count} missed")
+
+
+def evidence(result, pairs) -> tuple[collections.Counter, dict]:
+    """Pairs of nodes counted by their agreement levels (missing fields left out), with a first example of each."""
+    counts: collections.Counter = collections.Counter()
+    examples = {}
+    for i, j, score in pairs:
+        levels = tuple((name, score.levels[name]) for name in FIELDS if score.levels[name] != MISSING)
+        counts[levels] += 1
+        examples.setdefault(levels, (result.nodes[i], result.nodes[j], score.probability))
+    return counts, examples
+
+
+def show(counts: collections.Counter, examples: dict, top: int, label) -> None:
+    for levels, count in counts.most_common(top):
+        first, second, probability = examples[levels]
+        print(f"\n{label(levels, count)}  p={probability:.6f}  {dict(levels)}")
         print("   ", describe(first))
         print("   ", describe(second))
 

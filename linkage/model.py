@@ -226,6 +226,13 @@ def name_frequency_of(params: ModelParameters, view: RecordView) -> tuple[float 
     return tuple(params.frequencies.get(name, {}).get(key_of(view)) for name, key_of in FREQUENCY_FIELDS)
 
 
+def frequency_may_adjust(levels: dict[str, str]) -> bool:
+    """A name field agrees and no shared document or tax number identifies the pair."""
+    if levels["document_number"] == EXACT or levels["tax_id"] == EXACT:
+        return False
+    return any(levels[name] in FREQUENCY_LEVELS for name, _ in FREQUENCY_FIELDS)
+
+
 def frequency_adjustments(
     params: ModelParameters, levels: dict[str, str], frequencies: tuple[float | None, ...]
 ) -> dict[str, float]:
@@ -234,7 +241,7 @@ def frequency_adjustments(
     weighs log2(m / frequency) instead of log2(m / u). Not when a shared document or tax number
     identifies the pair: the names then corroborate an identifier, they do not identify."""
     adjustments: dict[str, float] = {}
-    if levels["document_number"] == EXACT or levels["tax_id"] == EXACT:
+    if not frequency_may_adjust(levels):
         return adjustments
     for (name, _), frequency in zip(FREQUENCY_FIELDS, frequencies, strict=True):
         level = levels[name]
@@ -858,11 +865,7 @@ def link_views(
     per_pattern = []
     for pattern in patterns:
         levels = dict(zip(FIELDS, pattern, strict=True))
-        frequent = (
-            bool(params.frequencies)
-            and any(levels[name] in FREQUENCY_LEVELS for name, _ in FREQUENCY_FIELDS)
-            and EXACT not in (levels["document_number"], levels["tax_id"])
-        )
+        frequent = bool(params.frequencies) and frequency_may_adjust(levels)
         per_pattern.append((levels, params.match_weight(levels), frequent))
     # The guard and the outcome depend only on the pattern, on whether the addresses agree and on the
     # frequent-name adjustment: one PairScore per such combination, shared by its pairs (nothing
