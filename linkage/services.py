@@ -16,11 +16,13 @@ merged) stays with that person, and a rejected candidate pair never ends up in o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -371,17 +373,35 @@ def records_link_pending(*, run_id: int | None = None) -> LinkRun:
     return _run_job(run_id, _link_pending)
 
 
+class _Stages(dict):
+    """Seconds spent per stage of a run, for the run's log line (where a large file's time goes)."""
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - started
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.items())
+
+
 def _link_pending(run: LinkRun) -> None:
     now = timezone.now()
-    ids = pending_record_ids()
-    _progress(run, total=len(ids), processed=0)
-    if not ids:
-        return
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(ids), CHUNK):
-        rows += SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("id").values(*RECORD_FIELDS)
-    new_views = [record_view(row) for row in rows]
-    known_rows, known_views, known_persons = _known_views(candidate_person_ids(new_views))
+    stage = _Stages()
+    with stage("read"):
+        ids = pending_record_ids()
+        _progress(run, total=len(ids), processed=0)
+        if not ids:
+            return
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(ids), CHUNK):
+            rows += SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("id").values(*RECORD_FIELDS)
+        new_views = [record_view(row) for row in rows]
+    with stage("candidate persons"):
+        known_rows, known_views, known_persons = _known_views(candidate_person_ids(new_views))
     rows += known_rows
     views = new_views + known_views
     current: list[int | None] = [None] * len(new_views) + known_persons
@@ -403,10 +423,13 @@ def _link_pending(run: LinkRun) -> None:
         result.pairs_scored,
         {stage: round(seconds, 1) for stage, seconds in result.timings.items()},
     )
-    plan = _plan(result, views, current, rows)
-    _write(run, result, views, rows, current, plan, now)
-    _queue_undecided(run, ids)
+    with stage("plan"):
+        plan = _plan(result, views, current, rows)
+    _write(run, result, views, rows, current, plan, now, stage)
+    with stage("undecided"):
+        _queue_undecided(run, ids)
     _progress(run, processed=len(ids))
+    logger.info("link run %s: %s", run.pk, stage)
 
 
 def _queue_undecided(run: LinkRun, ids: list[int]) -> None:
@@ -555,8 +578,10 @@ def _relink(run: LinkRun) -> None:
     result = link_views(views, params=params, persons=persons, forbidden=forbidden, progress=progress)
     _progress(run, model_parameters=result.params.as_json(), processed=int(total * 0.9))
     plan = _plan(result, views, current, rows)
-    _write(run, result, views, rows, current, plan, now)
+    stage = _Stages()
+    _write(run, result, views, rows, current, plan, now, stage)
     _progress(run, processed=total)
+    logger.info("link run %s: %s", run.pk, stage)
 
 
 @dataclass
@@ -619,14 +644,16 @@ def _write(
     current: list[int | None],
     plan: _Plan,
     now: dt.datetime,
+    stage: _Stages,
 ) -> None:
     # New persons, in bulk; their ids replace the placeholders.
     roots = sorted(plan.new_person_fields)
     created: dict[int, int] = {}
-    for start in range(0, len(roots), CHUNK):
-        chunk = roots[start : start + CHUNK]
-        persons = instances_insert([Person(**plan.new_person_fields[root]) for root in chunk])
-        created.update({root: person.pk for root, person in zip(chunk, persons, strict=True)})
+    with stage("persons"):
+        for start in range(0, len(roots), CHUNK):
+            chunk = roots[start : start + CHUNK]
+            persons = instances_insert([Person(**plan.new_person_fields[root]) for root in chunk])
+            created.update({root: person.pk for root, person in zip(chunk, persons, strict=True)})
     target = [created[-t - 1] if t is not None and t < 0 else t for t in plan.target]
     created_ids = set(created.values())
 
@@ -646,6 +673,7 @@ def _write(
     for start in range(0, len(changed), CHUNK):
         links: list[tuple[int, int, float | None, dict | JsonText]] = []
         decisions = []
+        explaining = time.perf_counter()
         for position in changed[start : start + CHUNK]:
             node = result.node_of[position]
             if position in creators:
@@ -677,16 +705,23 @@ def _write(
                     now,
                 )
             )
-        _records_update_links(links, now)
-        tuples_insert(LinkDecision, DECISION_COLUMNS, decisions)
+        stage["explanations"] = stage.get("explanations", 0.0) + time.perf_counter() - explaining
+        with stage("links"):
+            _records_update_links(links, now)
+        with stage("decisions"):
+            tuples_insert(LinkDecision, DECISION_COLUMNS, decisions)
     moved = [rows[p]["id"] for p in changed if current[p] is not None]
-    _move_facts(moved)
-    _name_keys_of_new_persons(created, plan, rows, target)
-    _refresh_name_keys(({target[p] for p in changed} | moved_from) - created_ids)
-    _materialize_new_links([rows[p]["id"] for p in changed if current[p] is None])
-    for person_id in sorted(moved_from | {target[p] for p in changed if current[p] is not None}):
-        person_rebuild_stays(person=Person(pk=person_id))
-    queued = _queue_reviews(run, result, rows, plan, target)
+    with stage("name keys and moved facts"):
+        _move_facts(moved)
+        _name_keys_of_new_persons(created, plan, rows, target)
+        _refresh_name_keys(({target[p] for p in changed} | moved_from) - created_ids)
+    with stage("facts"):
+        _materialize_new_links([rows[p]["id"] for p in changed if current[p] is None])
+    with stage("stays"):
+        for person_id in sorted(moved_from | {target[p] for p in changed if current[p] is not None}):
+            person_rebuild_stays(person=Person(pk=person_id))
+    with stage("reviews"):
+        queued = _queue_reviews(run, result, rows, plan, target)
     auto_linked = len(changed) - len(creators)
     _progress(run, auto_linked=auto_linked, new_persons=len(created), queued_for_review=queued)
 

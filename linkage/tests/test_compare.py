@@ -79,6 +79,32 @@ def test_swapped_surname_and_given_name_are_detected_and_counted_once():
     assert levels["given_names"] == MISSING
 
 
+def test_a_swap_is_found_whichever_record_comes_first():
+    # The de-russified surname (Сафарзода) stands in the given-name field of one record only.
+    swapped = view(surname="ПАРВИЗ", given_names="САФАРЗОДА", citizenship="TJK")
+    plain = view(id=2, surname="САФАРОВ", given_names="ПАРВИЗ", citizenship="TJK")
+    assert compare(swapped, plain)["surname"] == SWAPPED
+    assert compare(plain, swapped)["surname"] == SWAPPED
+
+
+def test_the_run_memo_gives_every_pair_the_levels_computed_without_it():
+    from linkage.compare import NameLevelMemo, compare_pattern
+
+    records = [
+        view(id=1, surname="ПАРВИЗ", given_names="САФАРЗОДА", citizenship="TJK"),
+        view(id=2, surname="САФАРОВ", given_names="ПАРВИЗ", citizenship="TJK"),
+        view(id=3, surname="KARIMOV", given_names="JASUR", patronymic="BAHODIR O'G'LI", citizenship="UZB"),
+        view(id=4, surname="Каримов", given_names="Жасур", patronymic="Баходирович", citizenship="UZB"),
+        view(id=5, surname="KARIMOVA", given_names="DILNOZA", citizenship="UZB"),
+    ]
+    memo = NameLevelMemo()
+    for a in records:
+        for b in records:
+            # Twice each, in both orders: the second answer comes from the memo.
+            assert compare_pattern(a, b, memo) == compare_pattern(a, b)
+            assert compare_pattern(b, a, memo) == compare_pattern(a, b)
+
+
 @pytest.mark.parametrize(
     ("a", "b", "level"),
     [
