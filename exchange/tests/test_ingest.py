@@ -352,3 +352,58 @@ def test_the_quarantine_list_does_not_query_per_row(client, superuser, django_as
         response = client.get("/admin/exchange/quarantinedrow/")
 
     assert response.status_code == 200
+
+
+def _stored(batch, prefix):
+    """What a batch stored, its record ids without their prefix."""
+    records = SourceRecord.objects.filter(source_record_id__startswith=prefix).order_by("id")
+    return (
+        [
+            (system, record_id.removeprefix(prefix), surname, born, citizenship, supersedes is not None)
+            for system, record_id, surname, born, citizenship, supersedes in records.values_list(
+                "source_system_id", "source_record_id", "surname", "birth_date", "citizenship_id", "supersedes_id"
+            )
+        ],
+        sorted(
+            (number, str(errors).replace(prefix, ""))
+            for number, errors in batch.quarantined_rows.values_list("row_number", "errors")
+        ),
+    )
+
+
+def _mixed_rows(prefix):
+    rows = []
+    for number in range(1, 41):
+        if number % 7 == 0:
+            rows.append(person_row(f"{prefix}{number}", citizenship="XYZ"))  # quarantined
+        elif number % 11 == 0:
+            rows.append(dict(rows[-1]))  # a repeat of the row before: a duplicate
+        else:
+            rows.append(person_row(f"{prefix}{number}"))
+    rows.append(person_row(f"{prefix}41", supersedes=f"{prefix}1"))  # corrects a record of the first chunk
+    return rows
+
+
+def test_parsing_in_worker_processes_stores_exactly_what_parsing_here_stores():
+    sequential = ingest(_mixed_rows("S-"), origin=CLI, checksum="sequential", chunk_size=6)
+    parallel = ingest(_mixed_rows("P-"), origin=CLI, checksum="parallel", chunk_size=6, parse_workers=2)
+
+    assert _stored(parallel, "P-") == _stored(sequential, "S-")
+    # Rows 11 and 33 repeat the row before; row 22 repeats a quarantined row and is quarantined too.
+    assert counts(parallel) == counts(sequential) == (41, 33, 2, 6)
+
+
+def test_a_crash_while_workers_parse_keeps_whole_chunks_and_a_re_run_resumes_exactly_once():
+    with pytest.raises(ConnectionResetError):
+        ingest(_rows(60, fail_at=43), origin=CLI, checksum="file-3", chunk_size=5, parse_workers=2)
+
+    batch = ImportBatch.objects.get()
+    # Chunks read ahead for the workers were never written: the cursor is at a chunk boundary.
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.cursor % 5 == 0 and batch.cursor <= 40
+    assert SourceRecord.objects.count() == batch.cursor
+
+    resumed = ingest(_rows(60), origin=CLI, checksum="file-3", chunk_size=5, parse_workers=2)
+
+    assert counts(resumed) == (60, 60, 0, 0)
+    assert SourceRecord.objects.count() == 60
