@@ -70,22 +70,15 @@ def rows_classify(
     default_source_system: str | None = None,
     today: dt.date | None = None,
     seen: dict[tuple[str, str], Mapping[str, Any]] | None = None,
-    outcomes_parsed: list[tuple[ParsedRecord | None, RowErrors]] | None = None,
 ) -> list[RowOutcome]:
     """What each row of one chunk becomes; one query for the stored records the chunk mentions.
 
     `seen` holds the new rows met so far (key -> the row); a preview passes one dict for
-    the whole file, whereas ingestion finds earlier chunks' rows stored. `outcomes_parsed`: the
-    rows already parsed (by `exchange.parse_pool`), one (record, errors) per row.
+    the whole file, whereas ingestion finds earlier chunks' rows stored.
     """
-    if outcomes_parsed is None:
-        outcomes_parsed = [
-            record_parse(raw, ref=ref, default_source_system=default_source_system, today=today)
-            for _number, raw in numbered_rows
-        ]
     parsed = [
-        (number, raw, record, errors)
-        for (number, raw), (record, errors) in zip(numbered_rows, outcomes_parsed, strict=True)
+        (number, raw, *record_parse(raw, ref=ref, default_source_system=default_source_system, today=today))
+        for number, raw in numbered_rows
     ]
     wanted: set[tuple[str, str]] = set()
     for _number, _raw, record, _errors in parsed:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from itertools import islice
 from typing import Any
 
@@ -25,7 +25,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from exchange.models import ImportBatch, QuarantinedRow
-from exchange.parse_pool import Parsed, chunks_parsed
 from exchange.parsing import ParsedRecord, ReferenceIndex, raw_source_key
 from exchange.selectors import Outcome, RowOutcome, reference_index_load, rows_classify
 from exchange.tasks import linker_get, records_link_enqueue
@@ -55,7 +54,6 @@ def batch_ingest(
     user=None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     link_each_chunk: bool = True,
-    parse_workers: int = 0,
 ) -> ImportBatch:
     """Ingest `rows` (consumed lazily, `chunk_size` at a time) and return the finished batch.
 
@@ -63,8 +61,6 @@ def batch_ingest(
     cli) with a `checksum` that was seen before resumes that batch after its cursor; if it finished,
     it is returned unchanged. With `link_each_chunk` off the records stay pending, for the caller to
     link all at once (`linkage.services.records_link_pending`, the fast path for a large file).
-    With `parse_workers` the rows are parsed in that many worker processes while this one stores
-    (`exchange.parse_pool`); the chunks are written in order either way.
     """
     if source_system is not None and not SourceSystem.objects.filter(pk=source_system, is_active=True).exists():
         raise ValidationError({"source_system": [f"'{source_system}' is not an active source system."]})
@@ -82,25 +78,16 @@ def batch_ingest(
     if number:
         logger.info("batch %s: resuming after row %s", batch.pk, number)
         next(islice(iterator, number, number), None)  # skip the committed rows without keeping them
-
-    def chunks() -> Iterator[list[tuple[int, Mapping[str, Any]]]]:
-        start = number
-        while chunk := list(islice(iterator, chunk_size)):
-            yield list(enumerate(chunk, start=start + 1))
-            start += len(chunk)
-
     try:
-        for numbered_rows, parsed in chunks_parsed(
-            chunks(), ref=ref, default_source_system=source_system, today=timezone.localdate, workers=parse_workers
-        ):
+        while chunk := list(islice(iterator, chunk_size)):
             _chunk_ingest(
                 batch_id=batch.pk,
-                numbered_rows=numbered_rows,
-                parsed=parsed,
+                numbered_rows=list(enumerate(chunk, start=number + 1)),
                 ref=ref,
                 default_source_system=source_system,
                 link=link,
             )
+            number += len(chunk)
     except BaseException as error:
         _batch_fail(batch_id=batch.pk, error=error)
         raise
@@ -154,7 +141,6 @@ def _chunk_ingest(
     *,
     batch_id: int,
     numbered_rows: list[tuple[int, Mapping[str, Any]]],
-    parsed: Parsed,
     ref: ReferenceIndex,
     default_source_system: str | None,
     link: bool,
@@ -165,7 +151,6 @@ def _chunk_ingest(
                 _chunk_write(
                     batch_id=batch_id,
                     numbered_rows=numbered_rows,
-                    parsed=parsed,
                     ref=ref,
                     default_source_system=default_source_system,
                     link=link,
@@ -183,7 +168,6 @@ def _chunk_write(
     *,
     batch_id: int,
     numbered_rows: list[tuple[int, Mapping[str, Any]]],
-    parsed: Parsed,
     ref: ReferenceIndex,
     default_source_system: str | None,
     link: bool,
@@ -197,9 +181,7 @@ def _chunk_write(
         )
     today = timezone.localdate()
     received_at = timezone.now()
-    outcomes = rows_classify(
-        numbered_rows, ref=ref, default_source_system=default_source_system, today=today, outcomes_parsed=parsed
-    )
+    outcomes = rows_classify(numbered_rows, ref=ref, default_source_system=default_source_system, today=today)
 
     created: list[int] = []
     pending: list[tuple[tuple[str, str], tuple]] = []

@@ -15,7 +15,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from exchange.models import ImportBatch
-from exchange.parse_pool import parse_workers
 from exchange.parsing import unknown_columns
 from exchange.readers import csv_header, csv_open, csv_rows, file_checksum, xlsx_header, xlsx_rows
 from exchange.services import DEFAULT_CHUNK_SIZE, BatchConflict, batch_ingest
@@ -81,8 +80,6 @@ class Command(BaseCommand):
                 checksum=checksum,
                 chunk_size=chunk_size,
                 link_each_chunk=not in_one_pass,
-                # A large file is parsed on every core while this process stores it.
-                parse_workers=parse_workers() if in_one_pass else 0,
             )
             progress.close()
         except ValidationError as error:
