@@ -28,6 +28,7 @@ from exchange.parsing import (
     record_type_of,
 )
 from exchange.selectors import reference_index_load
+from migrant_platform.bulk import tuples_insert_new
 from profiles.models import (
     BorderCrossing,
     EmploymentContract,
@@ -117,7 +118,8 @@ def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 2
 
 
 def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> None:
-    documents: dict[tuple[str, str, str], IdentityDocument] = {}
+    documents: dict[tuple[str, str, str], tuple] = {}
+    now = timezone.now()
     # The records of one delivery share their arrival time: its local date is computed once.
     day_of: dict[dt.datetime, dt.date] = {}
     for record_id, person_id, payload, system, received_at, citizenship in _linked_without_facts(chunk):
@@ -134,15 +136,16 @@ def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> 
                 # Parsed by the rules that accepted the record; the table's constraints stand behind them.
                 documents.setdefault(
                     (document.document_type, document.country, document.number),
-                    IdentityDocument(
-                        person_id=person_id,
-                        source_record_id=record_id,
-                        document_type=document.document_type,
-                        issuing_country_id=document.country,
-                        number=document.number_raw.strip(),
-                        number_normalized=document.number,
-                        issued_on=document.issued_on,
-                        expires_on=document.expires_on,
+                    (
+                        person_id,
+                        record_id,
+                        document.document_type,
+                        document.country,
+                        document.number_raw.strip(),
+                        document.number,
+                        document.issued_on,
+                        document.expires_on,
+                        now,
                     ),
                 )
             continue
@@ -198,19 +201,24 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
         ]
 
 
-def _documents_write(documents: dict[tuple[str, str, str], IdentityDocument]) -> int:
-    """Insert the documents not stored yet; returns how many were new."""
-    if not documents:
-        return 0
-    numbers = {number for _, _, number in documents}
-    existing = set(
-        IdentityDocument.objects.filter(number_normalized__in=numbers).values_list(
-            "document_type", "issuing_country_id", "number_normalized"
-        )
-    )
-    fresh = [document for key, document in documents.items() if key not in existing]
-    IdentityDocument.objects.bulk_create(fresh, ignore_conflicts=True)
-    return len(fresh)
+DOCUMENT_COLUMNS = (
+    "person_id",
+    "source_record_id",
+    "document_type",
+    "issuing_country_id",
+    "number",
+    "number_normalized",
+    "issued_on",
+    "expires_on",
+    "created_at",
+)
+
+
+def _documents_write(documents: dict[tuple[str, str, str], tuple]) -> int:
+    """Insert the documents (rows in DOCUMENT_COLUMNS order) not stored yet; returns how many were
+    new. A document stored before, by this run or another, keeps its first record (the unique
+    constraint on type, country and number decides, also against a concurrent link)."""
+    return tuples_insert_new(IdentityDocument, DOCUMENT_COLUMNS, list(documents.values()))
 
 
 def _facts_of(record: SourceRecord) -> list[models.Model]:

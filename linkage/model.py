@@ -540,36 +540,63 @@ def score_pair(params: ModelParameters, a: RecordView, b: RecordView) -> PairSco
     return PairScore(levels, weight, prob, pair_guard, outcome)
 
 
-def explain(params: ModelParameters, a: RecordView, b: RecordView, score: PairScore) -> dict[str, Any]:
+def explain(
+    params: ModelParameters,
+    a: RecordView,
+    b: RecordView,
+    score: PairScore,
+    shared: dict[tuple, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Per field: the level, its weight (log2 Bayes factor) and the two values; plus a summary line.
 
     {"surname": {"level": "translit_equal", "weight": 6.1, "a": "Каримов", "b": "KARIMOV"}, ...,
      "summary": "agree: surname (translit_equal +6.1), ...; disagree: ...; probability 0.9995"}
+
+    Everything but the two values depends on the score and the frequent-name adjustments only: a run
+    that explains many links passes one `shared` dict, and those parts are worked out once per score.
     """
-    explanation: dict[str, Any] = {}
-    agree, disagree = [], []
     adjustments = frequency_adjustments(params, score.levels, name_frequency_of(params, a))
+    key = (id(score), tuple(adjustments.items()))
+    common = shared.get(key) if shared is not None else None
+    if common is None:
+        common = _explanation_common(params, score, adjustments)
+        if shared is not None:
+            # Keyed by id(): the caller keeps every score alive while the dict is in use.
+            shared[key] = common
+    explanation: dict[str, Any] = {}
+    for name in FIELDS:
+        level, weight, frequent = common["fields"][name]
+        explanation[name] = {"level": level, "weight": weight, "a": field_values(a, name), "b": field_values(b, name)}
+        if frequent is not None:
+            explanation[name]["frequent_name"] = frequent
+    explanation.update(common["rest"])
+    return explanation
+
+
+def _explanation_common(params: ModelParameters, score: PairScore, adjustments: dict[str, float]) -> dict[str, Any]:
+    fields: dict[str, tuple[str, float, float | None]] = {}
+    agree, disagree = [], []
     for name in FIELDS:
         level = score.levels[name]
         weight = round(params.weight(name, level) + adjustments.get(name, 0.0), 2)
-        explanation[name] = {"level": level, "weight": weight, "a": field_values(a, name), "b": field_values(b, name)}
-        if name in adjustments:
-            explanation[name]["frequent_name"] = round(adjustments[name], 2)
+        fields[name] = (level, weight, round(adjustments[name], 2) if name in adjustments else None)
         if level == MISSING:
             continue
         frequent = ", frequent name" if name in adjustments else ""
         (agree if weight > 0 else disagree).append(f"{name} ({level} {weight:+.1f}{frequent})")
-    explanation["match_weight"] = round(score.weight, 2)
-    explanation["probability"] = round(score.probability, 6)
-    explanation["outcome"] = score.outcome
+    rest: dict[str, Any] = {
+        "match_weight": round(score.weight, 2),
+        "probability": round(score.probability, 6),
+        "outcome": score.outcome,
+    }
     if score.guard is not None:
-        explanation["guard"] = {"name": score.guard.name, "cap": score.guard.cap, "reason": score.guard.reason}
+        rest["guard"] = {"name": score.guard.name, "cap": score.guard.cap, "reason": score.guard.reason}
     summary = f"agree: {', '.join(agree) or 'nothing'}; disagree: {', '.join(disagree) or 'nothing'}"
     summary += f"; probability {score.probability:.4f}"
     if score.guard is not None:
         summary += f"; {score.guard.name}: {score.guard.reason}"
-    explanation["summary"] = summary
-    return explanation
+    rest["summary"] = summary
+    return {"fields": fields, "rest": rest}
 
 
 # --- Clustering ---------------------------------------------------------------------------------

@@ -167,10 +167,12 @@ def _new_person_reason(result: LinkageResult, node: int) -> dict[str, Any]:
     return reason
 
 
-def _link_reason(result: LinkageResult, node: int) -> tuple[float, dict]:
+def _link_reason(
+    result: LinkageResult, node: int, shared: dict[tuple, dict[str, Any]] | None = None
+) -> tuple[float, dict]:
     """The score and explanation of the strongest link that brought node into its person."""
     other, score = result.clustering.best_edge[node]
-    explanation = explain(result.params, result.nodes[node], result.nodes[other], score)
+    explanation = explain(result.params, result.nodes[node], result.nodes[other], score, shared)
     explanation["matched_record"] = _record_id(result.nodes[other].id)
     return score.probability, explanation
 
@@ -670,6 +672,7 @@ def _write(
     link_reasons: dict[int, tuple[float, dict, JsonText]] = {}
     identical = {"summary": "Identical identity fields to a record of this person.", "run": run.pk}
     identical_text = json_text(identical)
+    explained: dict[tuple, dict[str, Any]] = {}
     for start in range(0, len(changed), CHUNK):
         links: list[tuple[int, int, float | None, dict | JsonText]] = []
         decisions = []
@@ -682,7 +685,7 @@ def _write(
                 kind = LinkDecision.Kind.NEW_PERSON
             elif node in result.clustering.best_edge:
                 if node not in link_reasons:
-                    score, reason = _link_reason(result, node)
+                    score, reason = _link_reason(result, node, explained)
                     reason = {**reason, "run": run.pk}
                     link_reasons[node] = (score, reason, json_text(reason))
                 score, reason, encoded = link_reasons[node]

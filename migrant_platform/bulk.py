@@ -204,7 +204,42 @@ def tuples_insert_returning_ids(
     return [instance.pk for instance in created]
 
 
-def executemany_rows(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def tuples_insert_new(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
+    """`tuples_insert` for rows that may exist already: a row that a unique constraint refuses is
+    skipped (ON CONFLICT DO NOTHING, the table's check constraints still apply). Returns how many rows
+    were inserted. On PostgreSQL the rows are COPYed into a temporary table and inserted from it in
+    one statement."""
+    if not rows:
+        return 0
+    if connection.vendor != "postgresql":
+        return executemany_rows(model, columns, rows, on_conflict_do_nothing=True)
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    db_columns = tuple(fields[name].column for name in columns)
+    table = model._meta.db_table
+    quote = connection.ops.quote_name
+    staging = f"_staging_new_{table}"
+    listed = ", ".join(quote(c) for c in db_columns)
+    with connection.cursor() as cursor:
+        # Names come from the model; values travel by COPY.
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {quote(staging)} AS SELECT {listed} FROM {quote(table)} WITH NO DATA")  # noqa: S608
+        _TYPE_CACHE.pop((staging, db_columns), None)
+        copy_into(staging, db_columns, rows)
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({listed}) SELECT {listed} FROM {quote(staging)} ON CONFLICT DO NOTHING"  # noqa: S608
+        )
+        inserted = cursor.rowcount
+        cursor.execute(f"DROP TABLE {quote(staging)}")
+    return inserted
+
+
+def executemany_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    on_conflict_do_nothing: bool = False,
+) -> int:
     """One prepared INSERT run over all rows by the driver (SQLite's path for large writes).
 
     Each value goes through its field's `get_db_prep_save`, so dates, UUIDs, decimals and JSON are
@@ -224,6 +259,8 @@ def executemany_rows(model: type[models.Model], columns: Sequence[str], rows: Se
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
+    if on_conflict_do_nothing:
+        sql += " ON CONFLICT DO NOTHING"
     values = []
     for row in rows:
         prepared = list(row)
@@ -232,3 +269,4 @@ def executemany_rows(model: type[models.Model], columns: Sequence[str], rows: Se
         values.append(prepared)
     with connection.wrap_database_errors, connection.cursor() as cursor:
         cursor.cursor.executemany(sql, values)
+        return cursor.cursor.rowcount

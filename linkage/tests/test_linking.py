@@ -193,6 +193,29 @@ def test_agreeing_on_a_frequent_name_weighs_less_and_a_rare_name_gains_nothing()
     assert ModelParameters.from_json(params.as_json()).frequencies == frequencies
 
 
+def test_explanations_sharing_their_score_keep_each_pair_s_own_values():
+    from dataclasses import replace
+
+    from linkage.model import explain, name_frequencies
+
+    born = dt.date(1990, 1, 2)
+    records = [
+        pure(id=1, surname="KARIMOV", given_names="JASUR", birth_date=born),
+        pure(id=2, surname="Каримов", given_names="Жасур", birth_date=born),
+        pure(id=3, surname="ALIEV", given_names="RUSTAM", birth_date=born),
+        pure(id=4, surname="Алиев", given_names="Рустам", birth_date=born),
+    ]
+    frequencies = name_frequencies(records + [records[0]] * 5, DEFAULT_PARAMETERS.u)
+    params = replace(DEFAULT_PARAMETERS, frequencies=frequencies)
+    score = score_pair(params, records[0], records[1])
+    shared: dict = {}
+    # The same score object explains both pairs, as a run shares one score among pairs of one pattern.
+    for a, b in ((records[0], records[1]), (records[2], records[3]), (records[0], records[1])):
+        assert explain(params, a, b, score, shared) == explain(params, a, b, score)
+    assert explain(params, records[2], records[3], score, shared)["surname"]["a"] == "ALIEV"
+    assert len(shared) == 2  # Karimov is frequent here, Aliev is not: two sets of weights
+
+
 # --- Linking against the database ---------------------------------------------------------------
 
 

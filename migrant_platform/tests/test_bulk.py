@@ -155,3 +155,26 @@ def test_tuples_are_inserted_with_the_named_columns_and_nulls_elsewhere():
     stored = list(LinkDecision.objects.order_by("id").values_list("kind", "person_id", "score", "reason", "record_id"))
     assert stored == [("new_person", person.pk, None, "first", None), ("auto_link", person.pk, 0.9993, "second", None)]
     assert set(LinkDecision.objects.values_list("decided_at", flat=True)) == {at}
+
+
+@pytest.mark.django_db
+def test_rows_already_stored_are_skipped_and_only_the_new_ones_counted():
+    from migrant_platform.bulk import tuples_insert_new
+    from profiles.models import IdentityDocument
+
+    person = Person.objects.create(
+        latin_surname="KARIMOV", birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB"
+    )
+    now = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    columns = ("person_id", "document_type", "issuing_country_id", "number", "number_normalized", "created_at")
+
+    def passport(number):
+        return (person.pk, "passport", "UZB", number, number, now)
+
+    assert tuples_insert_new(IdentityDocument, columns, [passport("FA1"), passport("FA2")]) == 2
+    assert tuples_insert_new(IdentityDocument, columns, [passport("FA2"), passport("FA3")]) == 1
+    assert sorted(IdentityDocument.objects.values_list("number_normalized", flat=True)) == ["FA1", "FA2", "FA3"]
+    # Only unique constraints are passed over: a check constraint still refuses the row.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        tuples_insert_new(IdentityDocument, columns, [passport("FA 4")])
+    assert IdentityDocument.objects.count() == 3
