@@ -177,6 +177,10 @@ def candidate_person_ids(views: Sequence[RecordView]) -> set[int]:
     """
     from django.db import connection
 
+    from profiles.models import Person
+
+    if not views or not Person.objects.exists():
+        return set()  # a registry's first delivery: nothing to look up
     if connection.vendor == "postgresql":
         return _candidate_person_ids_postgresql(views)
     return _candidate_person_ids_orm(views)

@@ -356,10 +356,6 @@ def _pending(records: QuerySet[SourceRecord]) -> QuerySet[SourceRecord]:
     return records.filter(person__isnull=True).exclude(Exists(LinkDecision.objects.filter(record_id=OuterRef("pk"))))
 
 
-def pending_record_ids() -> list[int]:
-    return list(_pending(SourceRecord.objects.all()).order_by("id").values_list("id", flat=True))
-
-
 def records_link_pending(*, run_id: int | None = None) -> LinkRun:
     """Link every pending record in one pass, as a LinkRun with progress: the path for a large file.
 
@@ -394,13 +390,14 @@ def _link_pending(run: LinkRun) -> None:
     now = timezone.now()
     stage = _Stages()
     with stage("read"):
-        ids = pending_record_ids()
+        # One pass of a server-side cursor over the pending records, not a query per chunk of ids.
+        rows: list[dict[str, Any]] = list(
+            _pending(SourceRecord.objects.all()).order_by("id").values(*RECORD_FIELDS).iterator(chunk_size=20_000)
+        )
+        ids = [row["id"] for row in rows]
         _progress(run, total=len(ids), processed=0)
         if not ids:
             return
-        rows: list[dict[str, Any]] = []
-        for start in range(0, len(ids), CHUNK):
-            rows += SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK]).order_by("id").values(*RECORD_FIELDS)
         new_views = [record_view(row) for row in rows]
     with stage("candidate persons"):
         known_rows, known_views, known_persons = _known_views(candidate_person_ids(new_views))
