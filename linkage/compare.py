@@ -320,7 +320,7 @@ class NameLevelMemo(dict):
     Name comparison is nearly all the cost of a pair, and the same spellings meet again and again
     (a person's five records carry two or three spellings; KARIMOV meets Каримов in every Karimov
     family), so a run compares each pair of spellings of a field once: by field rather than by all
-    six name strings together, which on a million records leaves a third as many comparisons to make.
+    six name strings together, which on a million records halves the time of the comparison.
     Levels are symmetric, so a pair of spellings is one key in either order. Scoped to one run, not
     global, so that a long-lived worker does not grow it without bound.
     """
