@@ -56,6 +56,9 @@ logger = logging.getLogger(__name__)
 RECORD_FIELDS = ("id", *SourceRecord.IDENTITY_FIELDS)
 # How many records a re-link reads, updates or creates per query.
 CHUNK = 5_000
+# How many link updates and decisions go to the database in one statement each (a staging table
+# per statement: fewer, larger ones cost less).
+WRITE_CHUNK = 50_000
 # Below this many records a re-link keeps the current parameters instead of estimating them.
 MIN_RECORDS_TO_ESTIMATE = 10_000
 
@@ -670,11 +673,11 @@ def _write(
     identical = {"summary": "Identical identity fields to a record of this person.", "run": run.pk}
     identical_text = json_text(identical)
     explained: dict[tuple, dict[str, Any]] = {}
-    for start in range(0, len(changed), CHUNK):
+    for start in range(0, len(changed), WRITE_CHUNK):
         links: list[tuple[int, int, float | None, dict | JsonText]] = []
         decisions = []
         explaining = time.perf_counter()
-        for position in changed[start : start + CHUNK]:
+        for position in changed[start : start + WRITE_CHUNK]:
             node = result.node_of[position]
             if position in creators:
                 score, reason = None, {**_new_person_reason(result, node), "run": run.pk}
