@@ -201,24 +201,11 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
         ]
 
 
-DOCUMENT_COLUMNS = (
-    "person_id",
-    "source_record_id",
-    "document_type",
-    "issuing_country_id",
-    "number",
-    "number_normalized",
-    "issued_on",
-    "expires_on",
-    "created_at",
-)
-
-
 def _documents_write(documents: dict[tuple[str, str, str], tuple]) -> int:
-    """Insert the documents (rows in DOCUMENT_COLUMNS order) not stored yet; returns how many were
+    """Insert the documents (rows in IdentityDocument.INSERT_COLUMNS order) not stored yet; returns how many were
     new. A document stored before, by this run or another, keeps its first record (the unique
     constraint on type, country and number decides, also against a concurrent link)."""
-    return tuples_insert_new(IdentityDocument, DOCUMENT_COLUMNS, list(documents.values()))
+    return tuples_insert_new(IdentityDocument, IdentityDocument.INSERT_COLUMNS, list(documents.values()))
 
 
 def _facts_of(record: SourceRecord) -> list[models.Model]:

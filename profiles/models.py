@@ -137,6 +137,19 @@ class IdentityDocument(models.Model):
     expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Every column but the id, by attname: what bulk writers (the linker's facts, the demo seed) insert.
+    INSERT_COLUMNS = (
+        "person_id",
+        "source_record_id",
+        "document_type",
+        "issuing_country_id",
+        "number",
+        "number_normalized",
+        "issued_on",
+        "expires_on",
+        "created_at",
+    )
+
     class Meta:
         ordering = ["-issued_on", "id"]
         indexes = [models.Index(fields=["number_normalized"], name="document_number_idx")]

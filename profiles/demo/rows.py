@@ -75,18 +75,7 @@ TABLES: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
     ),
     (
         IdentityDocument,
-        (
-            "id",
-            "person_id",
-            "source_record_id",
-            "document_type",
-            "issuing_country_id",
-            "number",
-            "number_normalized",
-            "issued_on",
-            "expires_on",
-            "created_at",
-        ),
+        ("id", *IdentityDocument.INSERT_COLUMNS),
     ),
     (
         BorderCrossing,
