@@ -177,3 +177,15 @@ def test_comparison_split_over_processes_gives_every_pair_the_sequential_pattern
     assert [parallel_patterns[i] for i in parallel_ids] == sequential
     assert sequential == [compare_pattern(nodes[i], nodes[j]) for i, j in pairs]
     assert len(memo) > 0
+
+
+def test_a_run_given_its_parameters_compares_in_parallel_from_fewer_pairs():
+    import os
+
+    from linkage.model import PARALLEL_PAIRS, PARALLEL_PAIRS_NOT_ESTIMATING, comparison_workers
+
+    between = (PARALLEL_PAIRS + PARALLEL_PAIRS_NOT_ESTIMATING) // 2
+    # A run that estimates its model needs the name levels back from the comparison: it stays here.
+    assert comparison_workers(between, estimating=True) == 1
+    assert comparison_workers(between, estimating=False) == max(os.cpu_count() or 1, 1)
+    assert comparison_workers(PARALLEL_PAIRS_NOT_ESTIMATING - 1, estimating=False) == 1
