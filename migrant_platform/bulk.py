@@ -10,7 +10,8 @@ The database constraints check every row either way; a violation raises Django's
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -66,6 +67,27 @@ def copy_into(table: str, columns: tuple[str, ...], rows: Iterable[Sequence[Any]
                 copy.write_row(row)
 
 
+@contextlib.contextmanager
+def _staged(model: type[models.Model], db_columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> Iterator[Any]:
+    """A temporary table of the model's `db_columns` holding `rows` (COPYed, then analyzed), and a
+    cursor to use it with; the table is dropped afterwards (PostgreSQL only)."""
+    quote = connection.ops.quote_name
+    staging = f"_staging_{model._meta.db_table}"
+    listed = ", ".join(quote(c) for c in db_columns)
+    with connection.cursor() as cursor:
+        # Names come from the model; values travel by COPY.
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
+        table = quote(model._meta.db_table)
+        cursor.execute(f"CREATE TEMPORARY TABLE {quote(staging)} AS SELECT {listed} FROM {table} WITH NO DATA")  # noqa: S608
+        _TYPE_CACHE.pop((staging, db_columns), None)  # a new table each time: its types are read again
+        copy_into(staging, db_columns, rows)
+        # Without statistics the planner guesses the staging table large, costs a join with it past
+        # jit_above_cost and compiles it: twice the time of the update itself.
+        cursor.execute(f"ANALYZE {quote(staging)}")
+        yield cursor, quote(staging)
+        cursor.execute(f"DROP TABLE {quote(staging)}")
+
+
 def update_from_rows(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *, also: str = "", params=()
 ) -> None:
@@ -76,28 +98,17 @@ def update_from_rows(
     fields = {f.attname: f for f in model._meta.concrete_fields}
     pk = model._meta.pk.column
     db_columns = (pk, *(fields[name].column for name in columns))
-    table = model._meta.db_table
+    table = connection.ops.quote_name(model._meta.db_table)
     quote = connection.ops.quote_name
-    staging = f"_staging_{table}"
-    listed = ", ".join(quote(c) for c in db_columns)
     assignments = [f"{quote(c)} = staging.{quote(c)}" for c in db_columns[1:]]
     if also:
         assignments.append(also)
-    with connection.cursor() as cursor:
-        # Names come from the model; values travel by COPY and as bound parameters.
-        cursor.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {quote(staging)} AS SELECT {listed} FROM {quote(table)} WITH NO DATA")  # noqa: S608
-        _TYPE_CACHE.pop((staging, db_columns), None)  # a new table each time: its types are read again
-        copy_into(staging, db_columns, rows)
-        # Without statistics the planner guesses the staging table large, costs the join past
-        # jit_above_cost and compiles it: twice the time of the update itself.
-        cursor.execute(f"ANALYZE {quote(staging)}")
+    with _staged(model, db_columns, rows) as (cursor, staging):
         cursor.execute(
-            f"UPDATE {quote(table)} SET {', '.join(assignments)} FROM {quote(staging)} AS staging "  # noqa: S608
-            f"WHERE {quote(table)}.{quote(pk)} = staging.{quote(pk)}",
+            f"UPDATE {table} SET {', '.join(assignments)} FROM {staging} AS staging "  # noqa: S608
+            f"WHERE {table}.{quote(pk)} = staging.{quote(pk)}",
             list(params),
         )
-        cursor.execute(f"DROP TABLE {quote(staging)}")
 
 
 def _column_types(table: str, columns: tuple[str, ...]) -> list[int]:
@@ -215,22 +226,13 @@ def tuples_insert_new(model: type[models.Model], columns: Sequence[str], rows: S
         return executemany_rows(model, columns, rows, on_conflict_do_nothing=True)
     fields = {f.attname: f for f in model._meta.concrete_fields}
     db_columns = tuple(fields[name].column for name in columns)
-    table = model._meta.db_table
-    quote = connection.ops.quote_name
-    staging = f"_staging_new_{table}"
-    listed = ", ".join(quote(c) for c in db_columns)
-    with connection.cursor() as cursor:
-        # Names come from the model; values travel by COPY.
-        cursor.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {quote(staging)} AS SELECT {listed} FROM {quote(table)} WITH NO DATA")  # noqa: S608
-        _TYPE_CACHE.pop((staging, db_columns), None)
-        copy_into(staging, db_columns, rows)
+    listed = ", ".join(connection.ops.quote_name(c) for c in db_columns)
+    with _staged(model, db_columns, rows) as (cursor, staging):
         cursor.execute(
-            f"INSERT INTO {quote(table)} ({listed}) SELECT {listed} FROM {quote(staging)} ON CONFLICT DO NOTHING"  # noqa: S608
+            f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({listed}) "  # noqa: S608
+            f"SELECT {listed} FROM {staging} ON CONFLICT DO NOTHING"
         )
-        inserted = cursor.rowcount
-        cursor.execute(f"DROP TABLE {quote(staging)}")
-    return inserted
+        return cursor.rowcount
 
 
 def executemany_rows(
