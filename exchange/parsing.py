@@ -11,6 +11,7 @@ The format itself is documented in docs/exchange-format.md; keep the two in step
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import unicodedata
@@ -162,7 +163,8 @@ class ReferenceIndex:
         return _SPACES.sub(" ", text.strip().upper().replace("Ё", "Е"))
 
     def country(self, text: str) -> str | None:
-        return self.countries.get(self.fold(text))
+        # Most rows write the code as the index keys it ("UZB"): folding is then a no-op.
+        return self.countries.get(text) or self.countries.get(self.fold(text))
 
 
 @dataclass(frozen=True)
@@ -243,11 +245,15 @@ class _Row:
         self.errors.setdefault(column, []).append(message)
 
     def text(self, column: str, *, required: bool = False, what: str = "") -> str:
-        try:
-            value = cell_text(self.raw.get(column))
-        except TypeError:
-            self.error(column, "must be a single value, not a list or an object.")
-            return ""
+        value = self.raw.get(column)
+        if type(value) is str:  # every cell of a CSV: the common case, without the type dispatch
+            value = value.strip()
+        else:
+            try:
+                value = cell_text(value)
+            except TypeError:
+                self.error(column, "must be a single value, not a list or an object.")
+                return ""
         if not value and required:
             self.error(column, f"{what or column} is required.")
         max_length = MAX_LENGTHS.get(column)
@@ -281,22 +287,10 @@ class _Row:
         return parsed
 
     def name(self, column: str) -> str:
-        value = unicodedata.normalize("NFC", _SPACES.sub(" ", self.text(column)))
-        if not value:
-            return ""
-        if any(char.isdigit() for char in value):
-            self.error(column, f"'{value}' contains digits; a name cannot.")
-            return ""
-        bad = sorted(
-            {c for c in value if not (c.isalpha() or unicodedata.category(c).startswith("M") or c in _NAME_PUNCTUATION)}
-        )
-        if bad:
-            self.error(column, f"'{value}' contains characters that are not part of a name: {' '.join(bad)}")
-            return ""
-        if not any(char.isalpha() for char in value):
-            self.error(column, f"'{value}' has no letters.")
-            return ""
-        return value.upper()
+        value, problem = _name_checked(self.text(column))
+        if problem:
+            self.error(column, problem)
+        return value
 
     def organization_inn(self, column: str, *, required: bool) -> str:
         value = self.text(column, required=required).replace(" ", "")
@@ -326,6 +320,28 @@ class _Row:
             self.error(later, message.format(earlier=first, later=second))
 
 
+@functools.lru_cache(maxsize=200_000)
+def _name_checked(text: str) -> tuple[str, str]:
+    """A name cell as stored (spaces collapsed, NFC, upper case), or "" and what is wrong with it.
+
+    Memoized: a large file repeats the same surnames and given names thousands of times.
+    """
+    value = unicodedata.normalize("NFC", _SPACES.sub(" ", text))
+    if not value:
+        return "", ""
+    if any(char.isdigit() for char in value):
+        return "", f"'{value}' contains digits; a name cannot."
+    bad = sorted(
+        {c for c in value if not (c.isalpha() or unicodedata.category(c).startswith("M") or c in _NAME_PUNCTUATION)}
+    )
+    if bad:
+        return "", f"'{value}' contains characters that are not part of a name: {' '.join(bad)}"
+    if not any(char.isalpha() for char in value):
+        return "", f"'{value}' has no letters."
+    return value.upper(), ""
+
+
+@functools.lru_cache(maxsize=100_000)  # a large file repeats its birth and document dates
 def parse_date(value: str) -> dt.date | None:
     """YYYY-MM-DD or DD.MM.YYYY; None when it is neither or not a real day (31.02.2024)."""
     match = _ISO_DATE.match(value)

@@ -70,16 +70,16 @@ def rows_classify(
     default_source_system: str | None = None,
     today: dt.date | None = None,
     seen: dict[tuple[str, str], Mapping[str, Any]] | None = None,
+    parsed: list[ParsedRow] | None = None,
 ) -> list[RowOutcome]:
     """What each row of one chunk becomes; one query for the stored records the chunk mentions.
 
     `seen` holds the new rows met so far (key -> the row); a preview passes one dict for
-    the whole file, whereas ingestion finds earlier chunks' rows stored.
+    the whole file, whereas ingestion finds earlier chunks' rows stored. `parsed` is the chunk as
+    `rows_parse` returned it, when the caller parsed it ahead.
     """
-    parsed = [
-        (number, raw, *record_parse(raw, ref=ref, default_source_system=default_source_system, today=today))
-        for number, raw in numbered_rows
-    ]
+    if parsed is None:
+        parsed = rows_parse(numbered_rows, ref=ref, default_source_system=default_source_system, today=today)
     wanted: set[tuple[str, str]] = set()
     for _number, _raw, record, _errors in parsed:
         if record is not None:
@@ -117,6 +117,24 @@ def rows_classify(
         seen[key] = raw  # made canonical only if the key comes again (rarely: a duplicate in the file)
         outcomes.append(outcome)
     return outcomes
+
+
+ParsedRow = tuple[int, Mapping[str, Any], ParsedRecord | None, RowErrors]
+
+
+def rows_parse(
+    numbered_rows: list[tuple[int, Mapping[str, Any]]],
+    *,
+    ref: ReferenceIndex,
+    default_source_system: str | None = None,
+    today: dt.date | None = None,
+) -> list[ParsedRow]:
+    """Each row of a chunk validated on its own: (number, raw, record or None, errors). No queries,
+    so a large import parses the next chunk while the database stores this one."""
+    return [
+        (number, raw, *record_parse(raw, ref=ref, default_source_system=default_source_system, today=today))
+        for number, raw in numbered_rows
+    ]
 
 
 def _stored_records(keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, dict[str, str]]]:

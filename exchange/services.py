@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import Any
 
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from exchange.models import ImportBatch, QuarantinedRow
 from exchange.parsing import ParsedRecord, ReferenceIndex, raw_source_key
-from exchange.selectors import Outcome, RowOutcome, reference_index_load, rows_classify
+from exchange.selectors import Outcome, ParsedRow, RowOutcome, reference_index_load, rows_classify, rows_parse
 from exchange.tasks import linker_get, records_link_enqueue
 from migrant_platform.bulk import tuples_insert_returning_ids
 from profiles.models import SourceRecord
@@ -79,21 +80,56 @@ def batch_ingest(
         logger.info("batch %s: resuming after row %s", batch.pk, number)
         next(islice(iterator, number, number), None)  # skip the committed rows without keeping them
     try:
-        while chunk := list(islice(iterator, chunk_size)):
+        for numbered_rows, parsed in _parsed_ahead(iterator, chunk_size, number, ref, source_system):
             _chunk_ingest(
                 batch_id=batch.pk,
-                numbered_rows=list(enumerate(chunk, start=number + 1)),
+                numbered_rows=numbered_rows,
+                parsed=parsed,
                 ref=ref,
                 default_source_system=source_system,
                 link=link,
             )
-            number += len(chunk)
     except BaseException as error:
         _batch_fail(batch_id=batch.pk, error=error)
         raise
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FINISHED, finished_at=timezone.now())
     batch.refresh_from_db()
     return batch
+
+
+def _parsed_ahead(
+    rows: Iterator[Mapping[str, Any]],
+    chunk_size: int,
+    number: int,
+    ref: ReferenceIndex,
+    default_source_system: str | None,
+) -> Iterator[tuple[list[tuple[int, Mapping[str, Any]]], list[ParsedRow]]]:
+    """The chunks of `rows` (numbered after `number`) with their parsed rows; the next chunk is
+    parsed in a thread while the caller stores this one. Parsing makes no queries, and the thread
+    runs while the caller waits on the database, so most of the parsing costs no wall time. Two
+    chunks are in memory at most. A row that cannot be read (a broken file, a lost connection)
+    raises after the chunks before it are handed over, as it would without the read-ahead."""
+    with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as parser:
+        ahead = None
+        while True:
+            try:
+                chunk = list(islice(rows, chunk_size))
+            except BaseException:
+                if ahead is not None:
+                    yield ahead[0], ahead[1].result()
+                raise
+            if not chunk:
+                break
+            numbered = list(enumerate(chunk, start=number + 1))
+            number += len(chunk)
+            parsing = parser.submit(
+                rows_parse, numbered, ref=ref, default_source_system=default_source_system, today=timezone.localdate()
+            )
+            if ahead is not None:
+                yield ahead[0], ahead[1].result()
+            ahead = (numbered, parsing)
+        if ahead is not None:
+            yield ahead[0], ahead[1].result()
 
 
 def _batch_open(*, origin: str, source_system: str | None, file_name: str, checksum: str, user) -> ImportBatch:
@@ -141,6 +177,7 @@ def _chunk_ingest(
     *,
     batch_id: int,
     numbered_rows: list[tuple[int, Mapping[str, Any]]],
+    parsed: list[ParsedRow],
     ref: ReferenceIndex,
     default_source_system: str | None,
     link: bool,
@@ -151,6 +188,7 @@ def _chunk_ingest(
                 _chunk_write(
                     batch_id=batch_id,
                     numbered_rows=numbered_rows,
+                    parsed=parsed,
                     ref=ref,
                     default_source_system=default_source_system,
                     link=link,
@@ -168,6 +206,7 @@ def _chunk_write(
     *,
     batch_id: int,
     numbered_rows: list[tuple[int, Mapping[str, Any]]],
+    parsed: list[ParsedRow],
     ref: ReferenceIndex,
     default_source_system: str | None,
     link: bool,
@@ -181,7 +220,9 @@ def _chunk_write(
         )
     today = timezone.localdate()
     received_at = timezone.now()
-    outcomes = rows_classify(numbered_rows, ref=ref, default_source_system=default_source_system, today=today)
+    outcomes = rows_classify(
+        numbered_rows, ref=ref, default_source_system=default_source_system, today=today, parsed=parsed
+    )
 
     created: list[int] = []
     pending: list[tuple[tuple[str, str], tuple]] = []

@@ -45,7 +45,14 @@ from linkage.model import (
 )
 from linkage.models import LinkDecision, LinkRun, MatchCandidate
 from linkage.normalize import has_cyrillic
-from migrant_platform.bulk import JsonText, instances_insert, json_text, tuples_insert, update_from_rows
+from migrant_platform.bulk import (
+    BackgroundWrites,
+    JsonText,
+    instances_insert,
+    json_text,
+    tuples_insert,
+    update_from_rows,
+)
 from profiles.models import Person, PersonNameKey, SourceRecord
 from profiles.names import name_keys
 from profiles.services import person_create, person_rebuild_stays
@@ -673,46 +680,49 @@ def _write(
     identical = {"summary": "Identical identity fields to a record of this person.", "run": run.pk}
     identical_text = json_text(identical)
     explained: dict[tuple, dict[str, Any]] = {}
-    for start in range(0, len(changed), WRITE_CHUNK):
-        links: list[tuple[int, int, float | None, dict | JsonText]] = []
-        decisions = []
-        explaining = time.perf_counter()
-        for position in changed[start : start + WRITE_CHUNK]:
-            node = result.node_of[position]
-            if position in creators:
-                score, reason = None, {**_new_person_reason(result, node), "run": run.pk}
-                encoded: dict | JsonText = reason
-                kind = LinkDecision.Kind.NEW_PERSON
-            elif node in result.clustering.best_edge:
-                if node not in link_reasons:
-                    score, reason = _link_reason(result, node, explained)
-                    reason = {**reason, "run": run.pk}
-                    link_reasons[node] = (score, reason, json_text(reason))
-                score, reason, encoded = link_reasons[node]
-                kind = LinkDecision.Kind.AUTO_LINK
-            else:
-                score, reason, encoded = 1.0, identical, identical_text
-                kind = LinkDecision.Kind.AUTO_LINK
-            record_id = rows[position]["id"]
-            links.append((record_id, target[position], score, encoded))
-            if current[position] is not None:
-                moved_from.add(current[position])
-            decisions.append(
-                (
-                    str(kind),
-                    record_id,
-                    target[position],
-                    current[position],
-                    score,
-                    f"Link run {run.pk}: {reason['summary']}",
-                    now,
+    # The links and decisions of one chunk go to the database while the next chunk is explained.
+    with BackgroundWrites() as writes:
+        for start in range(0, len(changed), WRITE_CHUNK):
+            links: list[tuple[int, int, float | None, dict | JsonText]] = []
+            decisions = []
+            explaining = time.perf_counter()
+            for position in changed[start : start + WRITE_CHUNK]:
+                node = result.node_of[position]
+                if position in creators:
+                    score, reason = None, {**_new_person_reason(result, node), "run": run.pk}
+                    encoded: dict | JsonText = reason
+                    kind = LinkDecision.Kind.NEW_PERSON
+                elif node in result.clustering.best_edge:
+                    if node not in link_reasons:
+                        score, reason = _link_reason(result, node, explained)
+                        reason = {**reason, "run": run.pk}
+                        link_reasons[node] = (score, reason, json_text(reason))
+                    score, reason, encoded = link_reasons[node]
+                    kind = LinkDecision.Kind.AUTO_LINK
+                else:
+                    score, reason, encoded = 1.0, identical, identical_text
+                    kind = LinkDecision.Kind.AUTO_LINK
+                record_id = rows[position]["id"]
+                links.append((record_id, target[position], score, encoded))
+                if current[position] is not None:
+                    moved_from.add(current[position])
+                decisions.append(
+                    (
+                        str(kind),
+                        record_id,
+                        target[position],
+                        current[position],
+                        score,
+                        f"Link run {run.pk}: {reason['summary']}",
+                        now,
+                    )
                 )
-            )
-        stage["explanations"] = stage.get("explanations", 0.0) + time.perf_counter() - explaining
-        with stage("links"):
-            _records_update_links(links, now)
-        with stage("decisions"):
-            tuples_insert(LinkDecision, DECISION_COLUMNS, decisions)
+            stage["explanations"] = stage.get("explanations", 0.0) + time.perf_counter() - explaining
+            with stage("links and decisions"):
+                writes.submit(_records_update_links, links, now)
+                writes.submit(tuples_insert, LinkDecision, DECISION_COLUMNS, decisions)
+        waiting = time.perf_counter()  # leaving the block waits for the writes still running
+    stage["links and decisions"] = stage.get("links and decisions", 0.0) + time.perf_counter() - waiting
     moved = [rows[p]["id"] for p in changed if current[p] is not None]
     with stage("name keys and moved facts"):
         _move_facts(moved)

@@ -11,11 +11,13 @@ The database constraints check every row either way; a violation raises Django's
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
 from typing import Any, TypeVar
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection, connections, models
 from psycopg.types.json import Jsonb
 
 Model = TypeVar("Model", bound=models.Model)
@@ -272,3 +274,50 @@ def executemany_rows(
     with connection.wrap_database_errors, connection.cursor() as cursor:
         cursor.cursor.executemany(sql, values)
         return cursor.cursor.rowcount
+
+
+class BackgroundWrites:
+    """Bulk writes that run beside the caller's own work, each in a thread with its own connection.
+
+    A large write on PostgreSQL keeps one server core busy while the Python process waits, and a
+    second write waits its turn: with two writers the server works on two statements at once and the
+    caller computes the next chunk meanwhile. Only on PostgreSQL and in autocommit: inside a
+    transaction (a test, an atomic block) another connection would not see the caller's uncommitted
+    rows, so each write then runs at once, inline, in that transaction. Leaving the `with` block
+    waits for every write and raises the first error; writes still queued after an error are dropped.
+    The caller submits only writes that do not depend on each other.
+    """
+
+    def __init__(self, workers: int = 2) -> None:
+        self.concurrent = workers > 0 and connection.vendor == "postgresql" and not connection.in_atomic_block
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="bulk-write") if self.concurrent else None
+        self._futures: list[Future] = []
+
+    def __enter__(self) -> BackgroundWrites:
+        return self
+
+    def submit(self, write: Callable[..., Any], *args: Any) -> None:
+        if self._executor is None:
+            write(*args)
+            return
+        self._futures.append(self._executor.submit(_in_own_connection, write, args))
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._executor is None:
+            return
+        if error is not None:
+            for future in self._futures:
+                future.cancel()
+        self._executor.shutdown(wait=True)
+        if error is None:
+            for future in self._futures:
+                future.result()  # the first failed write raises here
+
+
+def _in_own_connection(write: Callable[..., Any], args: tuple) -> Any:
+    try:
+        return write(*args)
+    finally:
+        connections.close_all()  # this thread's connections only: they are per thread

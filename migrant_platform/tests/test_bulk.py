@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from linkage.models import LinkDecision
-from migrant_platform.bulk import instances_insert, tuples_insert_returning_ids
+from migrant_platform.bulk import BackgroundWrites, instances_insert, tuples_insert_returning_ids
 from profiles.models import Person, SourceRecord
 
 
@@ -178,3 +178,49 @@ def test_rows_already_stored_are_skipped_and_only_the_new_ones_counted():
     with pytest.raises(IntegrityError), transaction.atomic():
         tuples_insert_new(IdentityDocument, columns, [passport("FA 4")])
     assert IdentityDocument.objects.count() == 3
+
+
+def _person_create(surname: str) -> None:
+    Person.objects.create(latin_surname=surname, birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_background_writes_all_land_when_the_block_is_left():
+    from django.db import connection
+
+    with BackgroundWrites() as writes:
+        for surname in ("KARIMOV", "RAHIMOV", "SAIDOV", "TOIROV"):
+            writes.submit(_person_create, surname)
+
+    assert writes.concurrent == (connection.vendor == "postgresql")
+    assert sorted(Person.objects.values_list("latin_surname", flat=True)) == ["KARIMOV", "RAHIMOV", "SAIDOV", "TOIROV"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_failed_background_write_raises_when_the_block_is_left():
+    def broken() -> None:
+        Person.objects.create(latin_surname="NO CITIZENSHIP", birth_date=dt.date(1990, 5, 17), sex="M")
+
+    with pytest.raises(IntegrityError), BackgroundWrites() as writes:
+        writes.submit(_person_create, "KARIMOV")
+        writes.submit(broken)
+
+    assert list(Person.objects.values_list("latin_surname", flat=True)) == ["KARIMOV"]
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_background_writes_run_inline_and_see_its_rows():
+    person = Person.objects.create(
+        latin_surname="KARIMOV", birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB"
+    )
+
+    def rename() -> None:
+        # Another connection could not see the uncommitted person: inline, the update finds it.
+        assert Person.objects.filter(pk=person.pk).update(latin_surname="KARIMOV JASUR") == 1
+
+    with BackgroundWrites() as writes:
+        writes.submit(rename)
+
+    assert not writes.concurrent
+    person.refresh_from_db()
+    assert person.latin_surname == "KARIMOV JASUR"
