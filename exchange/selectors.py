@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 
 from exchange.models import ImportBatch
@@ -141,14 +142,40 @@ def _stored_records(keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[i
     """(system, id) -> (pk, canonical payload); uses the unique index source_record_unique_per_system."""
     if not keys:
         return {}
-    by_system: dict[str, list[str]] = {}
-    for system, record_id in keys:
-        by_system.setdefault(system, []).append(record_id)
-    condition = Q()
-    for system, record_ids in by_system.items():
-        condition |= Q(source_system_id=system, source_record_id__in=record_ids)
-    rows = SourceRecord.objects.filter(condition).values_list("pk", "source_system_id", "source_record_id", "payload")
+    if connection.vendor == "postgresql":
+        rows = _stored_records_postgresql(keys)
+    else:
+        by_system: dict[str, list[str]] = {}
+        for system, record_id in keys:
+            by_system.setdefault(system, []).append(record_id)
+        condition = Q()
+        for system, record_ids in by_system.items():
+            condition |= Q(source_system_id=system, source_record_id__in=record_ids)
+        rows = SourceRecord.objects.filter(condition).values_list(
+            "pk", "source_system_id", "source_record_id", "payload"
+        )
     return {(system, record_id): (pk, payload_canonical(payload)) for pk, system, record_id, payload in rows}
+
+
+def _stored_records_postgresql(keys: set[tuple[str, str]]) -> list[tuple[int, str, str, Any]]:
+    """The stored records with these keys, the keys sent as two arrays: a chunk of a thousand keys as
+    IN lists costs more to build in the ORM and to parse in the server than the lookup itself."""
+    systems, record_ids = zip(*keys, strict=True)
+    meta = SourceRecord._meta
+    system_column = meta.get_field("source_system").column
+    payload = meta.get_field("payload")
+    with connection.cursor() as cursor:
+        # Names come from the model; the keys travel as parameters.
+        cursor.execute(
+            f"SELECT r.id, r.{system_column}, r.source_record_id, r.payload FROM {meta.db_table} r "  # noqa: S608
+            f"JOIN unnest(%s::text[], %s::text[]) AS k(system, record_id) "
+            f"ON r.{system_column} = k.system AND r.source_record_id = k.record_id",
+            [list(systems), list(record_ids)],
+        )
+        return [
+            (pk, system, record_id, payload.from_db_value(value, None, connection))
+            for pk, system, record_id, value in cursor.fetchall()
+        ]
 
 
 def rows_preview(
