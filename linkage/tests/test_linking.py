@@ -444,6 +444,46 @@ def test_linking_pending_records_in_one_pass_decides_as_the_incremental_linker()
     assert LinkDecision.objects.filter(record=renamed, kind="auto_link", person_id=known.person_id).exists()
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_pass_in_autocommit_writes_links_and_decisions_from_background_connections(monkeypatch):
+    from linkage import services
+
+    # Two records per write chunk: the three pairs' links and decisions go out as several writes,
+    # run by the background connections (on PostgreSQL) while the next chunk is explained.
+    monkeypatch.setattr(services, "WRITE_CHUNK", 2)
+    pairs = [
+        (
+            receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321"),
+            receive(surname="Алиев", given_names="Шерзод", document_number="FA7654321", system="MIGREG"),
+        ),
+        (
+            receive(surname="RAHMONOV", given_names="FIRDAVS", citizenship="TJK", document_number="412345678"),
+            receive(surname="Раҳмонов", given_names="Фирдавс", citizenship="TJK", document_number="412345678"),
+        ),
+        (
+            receive(
+                surname="KARIMOV", given_names="HASAN", birth_date=dt.date(1999, 1, 2), document_number="FA1000001"
+            ),
+            receive(
+                surname="Каримов", given_names="Хасан", birth_date=dt.date(1999, 1, 2), document_number="FA1000001"
+            ),
+        ),
+    ]
+
+    run = records_link_pending()
+
+    assert (run.status, run.auto_linked, run.new_persons) == ("done", 3, 3)
+    persons = set()
+    for first, second in pairs:
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.person_id == second.person_id is not None
+        assert second.link_reason["document_number"]["level"] == "exact"
+        persons.add(first.person_id)
+    assert len(persons) == 3
+    assert Counter(LinkDecision.objects.values_list("kind", flat=True)) == {"new_person": 3, "auto_link": 3}
+
+
 @pytest.mark.django_db
 def test_persons_created_in_one_pass_get_the_name_keys_of_all_their_records():
     from linkage.services import _refresh_name_keys
