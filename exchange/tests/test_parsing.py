@@ -131,6 +131,19 @@ def test_it_rejects_digits_in_a_name():
     assert "contains digits" in errors_of(person_row(surname="Kar1mov"))["surname"][0]
 
 
+def test_a_name_checked_before_is_judged_the_same_on_every_row_and_column():
+    # Name checks are memoized by the text: a repeated bad name is an error on each row, in its column.
+    first = errors_of(person_row("R-1", surname="Kar1mov"))
+    second = errors_of(person_row("R-2", surname="Jasur", given_names="Kar1mov"))
+    record, errors = parse(person_row("R-3", surname="  karimov ", given_names="jasur"))
+    again, _ = parse(person_row("R-4", surname="karimov", given_names="Karimov"))
+
+    assert first["surname"] == second["given_names"] == ["'Kar1mov' contains digits; a name cannot."]
+    assert "surname" not in second
+    assert (record.surname, record.given_names, errors) == ("KARIMOV", "JASUR", {})
+    assert (again.surname, again.given_names) == ("KARIMOV", "KARIMOV")
+
+
 @pytest.mark.parametrize(
     ("birth_date", "message"),
     [
