@@ -99,7 +99,7 @@ class BulkOutcome:
     persons_with_crossings: set[int] = field(default_factory=set)
 
 
-def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 10_000) -> BulkOutcome:
+def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 2_000) -> BulkOutcome:
     """The facts of many newly linked records, a chunk at a time (the one-pass linker's write path).
 
     Records that state only a person (most of a large identity file) can add only an identity
