@@ -555,7 +555,9 @@ def explain(
     Everything but the two values depends on the score and the frequent-name adjustments only: a run
     that explains many links passes one `shared` dict, and those parts are worked out once per score.
     """
-    adjustments = frequency_adjustments(params, score.levels, name_frequency_of(params, a))
+    # The names' frequencies only matter where they may adjust (most links share a document: they don't).
+    frequencies = name_frequency_of(params, a) if frequency_may_adjust(score.levels) else ()
+    adjustments = frequency_adjustments(params, score.levels, frequencies)
     key = (id(score), tuple(adjustments.items()))
     common = shared.get(key) if shared is not None else None
     if common is None:

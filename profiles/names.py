@@ -119,11 +119,14 @@ def name_key(text: str) -> str:
     return _DOUBLE_LETTERS.sub(r"\1", latin)
 
 
+_WORD_SEPARATORS = re.compile(r"[\s\-]+")
+
+
 def name_keys(*names: str) -> set[str]:
     """Keys of every word of every name given (surname, given names, patronymic...)."""
     keys = set()
     for name in names:
-        for word in re.split(r"[\s\-]+", name or ""):
+        for word in _WORD_SEPARATORS.split(name or ""):
             key = name_key(word)
             if len(key) >= 2:
                 keys.add(key)
