@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -120,14 +121,10 @@ def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 2
 def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> None:
     documents: dict[tuple[str, str, str], tuple] = {}
     now = timezone.now()
-    # The records of one delivery share their arrival time: its local date is computed once.
-    day_of: dict[dt.datetime, dt.date] = {}
-    for record_id, person_id, payload, system, received_at, citizenship in _linked_without_facts(chunk):
+    for record_id, person_id, payload, system, received_on, citizenship in _linked_without_facts(chunk):
         if record_type_of(payload) == RecordType.PERSON:
-            if received_at not in day_of:
-                day_of[received_at] = timezone.localdate(received_at)
             try:
-                document = person_document_parse(payload, ref=ref, citizenship=citizenship, today=day_of[received_at])
+                document = person_document_parse(payload, ref=ref, citizenship=citizenship, today=received_on)
             except ValueError:
                 logger.exception("Facts of record %s (%s) could not be materialized", record_id, system)
                 outcome.failed.append(record_id)
@@ -167,21 +164,29 @@ def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> 
 
 
 def _linked_without_facts(chunk: list[int]) -> list[tuple]:
-    """(pk, person_id, payload, source_system_id, received_at, citizenship_id) of the chunk's linked
-    records that have no facts yet, by id. Plain rows, not model instances: most records of a large
+    """(pk, person_id, payload, source_system_id, received_on, citizenship_id) of the chunk's linked
+    records that have no facts yet, by id; `received_on` is the local date the record arrived (the
+    "today" its rows were validated against). Plain rows, not model instances: most records of a large
     file state only a person; a record with facts is read whole by the caller."""
+    # The records of one delivery share their arrival time: its local date is worked out once.
+    day_of: dict[Any, dt.date] = {}
     if connection.vendor != "postgresql":
         done: set[int] = set()
         for model in FACT_MODELS:
             done |= set(model.objects.filter(source_record_id__in=chunk).values_list("source_record_id", flat=True))
-        return list(
+        rows = (
             SourceRecord.objects.filter(pk__in=chunk, person__isnull=False)
             .exclude(pk__in=done)
             .order_by("id")
             .values_list("pk", "person_id", "payload", "source_system_id", "received_at", "citizenship_id")
         )
+        return [
+            (pk, person_id, payload, system, day_of.get(at) or day_of.setdefault(at, timezone.localdate(at)), country)
+            for pk, person_id, payload, system, at, country in rows
+        ]
     # One statement with the ids as an array: seven IN lists of thousands of ids cost more to build
-    # and to parse than to run. Names come from the models.
+    # and to parse than to run. The arrival date comes as text in the current time zone (as
+    # timezone.localdate would give it), cheaper to load than a timestamp. Names come from the models.
     records = SourceRecord._meta
     no_facts = " ".join(
         f"AND NOT EXISTS (SELECT 1 FROM {model._meta.db_table} f WHERE f.source_record_id = r.id)"  # noqa: S608
@@ -190,14 +195,21 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
     payload = SourceRecord.payload.field
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT r.id, r.person_id, r.payload, r.{records.get_field('source_system').column}, r.received_at, "  # noqa: S608
-            f"r.{records.get_field('citizenship').column} "
+            f"SELECT r.id, r.person_id, r.payload, r.{records.get_field('source_system').column}, "  # noqa: S608
+            f"to_char(r.received_at AT TIME ZONE %s, 'YYYY-MM-DD'), r.{records.get_field('citizenship').column} "
             f"FROM {records.db_table} r WHERE r.id = ANY(%s) AND r.person_id IS NOT NULL {no_facts} ORDER BY r.id",
-            [chunk],
+            [timezone.get_current_timezone_name(), chunk],
         )
         return [
-            (pk, person_id, payload.from_db_value(value, None, connection), system, received_at, citizenship)
-            for pk, person_id, value, system, received_at, citizenship in cursor.fetchall()
+            (
+                pk,
+                person_id,
+                payload.from_db_value(value, None, connection),
+                system,
+                day_of.get(day) or day_of.setdefault(day, dt.date.fromisoformat(day)),
+                citizenship,
+            )
+            for pk, person_id, value, system, day, citizenship in cursor.fetchall()
         ]
 
 

@@ -190,3 +190,31 @@ def test_the_bulk_path_writes_what_the_per_record_path_writes(person):
 
     assert (again.facts_created, again.persons_with_crossings) == (0, set())
     assert (IdentityDocument.objects.count(), BorderCrossing.objects.count()) == (1, 1)
+
+
+def test_the_bulk_path_judges_a_document_by_the_local_day_the_record_arrived(person):
+    from exchange.facts import records_facts_materialize_bulk
+    from exchange.tests.rows import person_row
+
+    # 22:30 UTC on 1 March is 01:30 on 2 March in Moscow: a passport issued on 2 March was not issued
+    # in the future when the record arrived, and the bulk path must agree with the ingest that took it.
+    row = person_row("B-1", document_issued_on="2026-03-02")
+    record = SourceRecord.objects.create(
+        source_system_id="BORDER",
+        source_record_id="B-1",
+        received_at=dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.UTC),
+        payload=row,
+        surname="КАРИМОВ",
+        given_names="ЖАСУР",
+        birth_date=dt.date(1990, 5, 17),
+        sex="M",
+        citizenship_id="UZB",
+        document_type="passport",
+        document_number="FA1234567",
+    )
+    source_record_link(record=record, person=person)
+
+    outcome = records_facts_materialize_bulk(record_ids=[record.pk])
+
+    assert outcome.failed == []
+    assert IdentityDocument.objects.get().issued_on == dt.date(2026, 3, 2)
