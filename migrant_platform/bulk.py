@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -283,8 +283,9 @@ class BackgroundWrites:
     second write waits its turn: with two writers the server works on two statements at once and the
     caller computes the next chunk meanwhile. Only on PostgreSQL and in autocommit: inside a
     transaction (a test, an atomic block) another connection would not see the caller's uncommitted
-    rows, so each write then runs at once, inline, in that transaction. Leaving the `with` block
-    waits for every write and raises the first error; writes still queued after an error are dropped.
+    rows, so each write then runs at once, inline, in that transaction. A failed write raises at the
+    next `submit` or when the `with` block is left, whichever comes first; writes still queued then
+    are dropped, so nothing more is written after a failure. Leaving the block waits for every write.
     The caller submits only writes that do not depend on each other.
     """
 
@@ -300,20 +301,31 @@ class BackgroundWrites:
         if self._executor is None:
             write(*args)
             return
+        self._raise_first_failure(wait_for_all=False)
         self._futures.append(self._executor.submit(_in_own_connection, write, args))
+
+    def _raise_first_failure(self, *, wait_for_all: bool) -> None:
+        if wait_for_all:
+            wait(self._futures, return_when=FIRST_EXCEPTION)
+        for future in self._futures:
+            if future.done() and not future.cancelled() and future.exception() is not None:
+                for queued in self._futures:
+                    queued.cancel()
+                raise future.exception()
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
         if self._executor is None:
             return
-        if error is not None:
-            for future in self._futures:
-                future.cancel()
-        self._executor.shutdown(wait=True)
-        if error is None:
-            for future in self._futures:
-                future.result()  # the first failed write raises here
+        try:
+            if error is None:
+                self._raise_first_failure(wait_for_all=True)
+            else:
+                for future in self._futures:
+                    future.cancel()
+        finally:
+            self._executor.shutdown(wait=True)
 
 
 def _in_own_connection(write: Callable[..., Any], args: tuple) -> Any:

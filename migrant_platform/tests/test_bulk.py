@@ -224,3 +224,30 @@ def test_inside_a_transaction_background_writes_run_inline_and_see_its_rows():
     assert not writes.concurrent
     person.refresh_from_db()
     assert person.latin_surname == "KARIMOV JASUR"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_after_a_failed_background_write_the_next_submit_raises_and_writes_nothing():
+    import time
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("writes run in the background on PostgreSQL only")
+
+    def broken() -> None:
+        Person.objects.create(latin_surname="NO CITIZENSHIP", birth_date=dt.date(1990, 5, 17), sex="M")
+
+    raised_by_submit = False
+    with pytest.raises(IntegrityError), BackgroundWrites() as writes:
+        writes.submit(broken)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+            try:
+                writes.submit(time.sleep, 0)
+            except IntegrityError:
+                raised_by_submit = True
+                writes.submit(_person_create, "NEVER WRITTEN")  # the failure is reported again, not written
+    assert raised_by_submit
+    assert not Person.objects.exists()
