@@ -102,6 +102,28 @@ def test_an_interrupted_file_import_resumes_where_it_stopped(tmp_path, monkeypat
     assert SourceRecord.objects.count() == 7
 
 
+def test_a_file_is_stored_in_chunks_of_the_file_chunk_size_unless_told(tmp_path, monkeypatch):
+    from exchange import services
+    from exchange.management.commands import import_records
+
+    path = write_csv(tmp_path / "feed.csv", [person_row(f"C-{n}") for n in range(1, 8)])
+    real = services._chunk_write
+    chunks: list[int] = []
+
+    def counted(**kwargs):
+        chunks.append(len(kwargs["numbered_rows"]))
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "_chunk_write", counted)
+    monkeypatch.setattr(import_records, "FILE_CHUNK_SIZE", 3)
+    run(str(path))
+    assert chunks == [3, 3, 1]
+
+    chunks.clear()
+    run(str(write_csv(tmp_path / "other.csv", [person_row(f"D-{n}") for n in range(1, 6)])), "--chunk-size", "4")
+    assert chunks == [4, 1]
+
+
 def test_unknown_columns_are_reported_and_kept_in_the_payload(tmp_path):
     path = write_csv(tmp_path / "typo.csv", [person_row("B-1", birthdate="1990-01-01")])
 
