@@ -36,7 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--source", help="Source system of rows without a source_system column, e.g. BORDER.")
         parser.add_argument(
-            "--chunk-size", type=int, default=FILE_CHUNK_SIZE, help=f"Rows per transaction (default {FILE_CHUNK_SIZE:,})."
+            "--chunk-size",
+            type=int,
+            default=FILE_CHUNK_SIZE,
+            help=f"Rows per transaction (default {FILE_CHUNK_SIZE:,}).",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not draw the progress bar.")
         parser.add_argument(
