@@ -24,6 +24,7 @@ from exchange.parsing import (
     ParsedRecord,
     RecordType,
     ReferenceIndex,
+    person_document_of_columns,
     person_document_parse,
     record_parse,
     record_type_of,
@@ -121,14 +122,20 @@ def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 2
 def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> None:
     documents: dict[tuple[str, str, str], tuple] = {}
     now = timezone.now()
-    for record_id, person_id, payload, system, received_on, citizenship in _linked_without_facts(chunk):
-        if record_type_of(payload) == RecordType.PERSON:
-            try:
-                document = person_document_parse(payload, ref=ref, citizenship=citizenship, today=received_on)
-            except ValueError:
-                logger.exception("Facts of record %s (%s) could not be materialized", record_id, system)
-                outcome.failed.append(record_id)
-                continue
+    for record_id, person_id, payload, system, received_on, citizenship, columns in _linked_without_facts(chunk):
+        if columns is not None or record_type_of(payload) == RecordType.PERSON:
+            if columns is not None:
+                document_type, number_raw, number = columns
+                document = person_document_of_columns(
+                    document_type=document_type, number_raw=number_raw, number=number, citizenship=citizenship
+                )
+            else:
+                try:
+                    document = person_document_parse(payload, ref=ref, citizenship=citizenship, today=received_on)
+                except ValueError:
+                    logger.exception("Facts of record %s (%s) could not be materialized", record_id, system)
+                    outcome.failed.append(record_id)
+                    continue
             if document is not None and document.country:
                 # Parsed by the rules that accepted the record; the table's constraints stand behind them.
                 documents.setdefault(
@@ -163,11 +170,27 @@ def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> 
     outcome.facts_created += _documents_write(documents)
 
 
+# A person record whose document columns hold no more than a type and a number (most of a large
+# identity file): its document is all in the record's own normalized columns, and its payload is not
+# read back. Anything else (a country, a date, a number sent as a JSON number, a record type spelled
+# with spaces) goes through the parse of the payload, which decides every case.
+_STATES_ONLY_ITS_COLUMNS = (
+    "COALESCE(r.payload ->> 'record_type', '') = ANY(%s) "
+    "AND COALESCE(r.payload ->> 'document_country', '') = '' "
+    "AND COALESCE(r.payload ->> 'document_issued_on', '') = '' "
+    "AND COALESCE(r.payload ->> 'document_expires_on', '') = '' "
+    "AND (r.document_number = '' OR jsonb_typeof(r.payload -> 'document_number') = 'string')"
+)
+
+
 def _linked_without_facts(chunk: list[int]) -> list[tuple]:
-    """(pk, person_id, payload, source_system_id, received_on, citizenship_id) of the chunk's linked
-    records that have no facts yet, by id; `received_on` is the local date the record arrived (the
-    "today" its rows were validated against). Plain rows, not model instances: most records of a large
-    file state only a person; a record with facts is read whole by the caller."""
+    """(pk, person_id, payload, source_system_id, received_on, citizenship_id, columns) of the chunk's
+    linked records that have no facts yet, by id; `received_on` is the local date the record arrived
+    (the "today" its rows were validated against). On PostgreSQL a person record that states only a
+    document type and number comes with `columns` (its document type, the number as sent and
+    normalized) and no payload; every other record with its payload and `columns` None. Plain rows,
+    not model instances: most records of a large file state only a person; a record with facts is
+    read whole by the caller."""
     # The records of one delivery share their arrival time: its local date is worked out once.
     day_of: dict[Any, dt.date] = {}
     if connection.vendor != "postgresql":
@@ -181,7 +204,15 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
             .values_list("pk", "person_id", "payload", "source_system_id", "received_at", "citizenship_id")
         )
         return [
-            (pk, person_id, payload, system, day_of.get(at) or day_of.setdefault(at, timezone.localdate(at)), country)
+            (
+                pk,
+                person_id,
+                payload,
+                system,
+                day_of.get(at) or day_of.setdefault(at, timezone.localdate(at)),
+                country,
+                None,
+            )
             for pk, person_id, payload, system, at, country in rows
         ]
     # One statement with the ids as an array: seven IN lists of thousands of ids cost more to build
@@ -193,23 +224,31 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
         for model in FACT_MODELS
     )
     payload = SourceRecord.payload.field
+    # The spellings of a person record's type that need no stripping (the parse accepts any case).
+    person_spellings = ["", RecordType.PERSON, RecordType.PERSON.upper()]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT r.id, r.person_id, r.payload, r.{records.get_field('source_system').column}, "  # noqa: S608
-            f"to_char(r.received_at AT TIME ZONE %s, 'YYYY-MM-DD'), r.{records.get_field('citizenship').column} "
+            f"SELECT r.id, r.person_id, r.{records.get_field('source_system').column}, "  # noqa: S608
+            f"to_char(r.received_at AT TIME ZONE %s, 'YYYY-MM-DD'), r.{records.get_field('citizenship').column}, "
+            f"({_STATES_ONLY_ITS_COLUMNS}) AS only_columns, "
+            f"r.document_type, r.payload ->> 'document_number', r.document_number, "
+            f"CASE WHEN ({_STATES_ONLY_ITS_COLUMNS}) THEN NULL ELSE r.payload END "
             f"FROM {records.db_table} r WHERE r.id = ANY(%s) AND r.person_id IS NOT NULL {no_facts} ORDER BY r.id",
-            [timezone.get_current_timezone_name(), chunk],
+            [timezone.get_current_timezone_name(), person_spellings, person_spellings, chunk],
         )
         return [
             (
                 pk,
                 person_id,
-                payload.from_db_value(value, None, connection),
+                None if only_columns else payload.from_db_value(value, None, connection),
                 system,
                 day_of.get(day) or day_of.setdefault(day, dt.date.fromisoformat(day)),
                 citizenship,
+                (document_type, number_raw or "", number) if only_columns else None,
             )
-            for pk, person_id, value, system, day, citizenship in cursor.fetchall()
+            for pk, person_id, system, day, citizenship, only_columns, document_type, number_raw, number, value in (
+                cursor.fetchall()
+            )
         ]
 
 

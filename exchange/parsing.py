@@ -468,6 +468,24 @@ def person_document_parse(
     return document if document.number else None
 
 
+def document_country_default(document_type: str, citizenship: str | None) -> str | None:
+    """The issuing country of a document whose row names none: Russia for the documents only Russia
+    issues (residence permits, migration cards), else the holder's citizenship."""
+    return "RUS" if document_type in _RUSSIAN_DOCUMENTS else citizenship
+
+
+def person_document_of_columns(
+    *, document_type: str, number_raw: str, number: str, citizenship: str | None
+) -> DocumentFields | None:
+    """The identity document of an accepted person record that states only a document's type and
+    number (no country, no dates), from the record's stored columns: what `person_document_parse`
+    gives for such a row, without reading its payload again."""
+    if not number:
+        return None
+    country = document_country_default(document_type, citizenship)
+    return DocumentFields(document_type, number_raw.strip(), number, country, None, None)
+
+
 def _document(row: _Row, ref: ReferenceIndex, citizenship: str | None) -> DocumentFields:
     document_type = row.choice("document_type", _DOCUMENT_TYPES)
     number_raw = row.text("document_number")
@@ -478,7 +496,7 @@ def _document(row: _Row, ref: ReferenceIndex, citizenship: str | None) -> Docume
         row.error("document_type", f"is required with a document number (one of {', '.join(DocumentType.values)}).")
     country = _country(row, "document_country", ref)
     if number and country is None and "document_country" not in row.errors:
-        country = "RUS" if document_type in _RUSSIAN_DOCUMENTS else citizenship
+        country = document_country_default(document_type, citizenship)
     issued_on = row.date("document_issued_on", not_in_future=True)
     expires_on = row.date("document_expires_on")
     if issued_on and expires_on and expires_on < issued_on:

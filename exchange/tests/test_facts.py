@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from employers.models import Organization
 from exchange.facts import record_facts_materialize
@@ -218,3 +219,53 @@ def test_the_bulk_path_judges_a_document_by_the_local_day_the_record_arrived(per
 
     assert outcome.failed == []
     assert IdentityDocument.objects.get().issued_on == dt.date(2026, 3, 2)
+
+
+def test_documents_stated_only_in_columns_are_those_the_parse_of_the_payload_gives(person):
+    """Person records whose document is only a type and a number are written from their columns on
+    PostgreSQL, the rest from their parsed payload: the documents must be the same either way, and a
+    document shared across both kinds keeps its earliest record."""
+    from exchange.facts import records_facts_materialize_bulk
+    from exchange.tests.rows import person_row
+
+    rows = [
+        person_row("C-1", document_number=" AB 1234567 "),  # columns only
+        person_row("C-2", document_number="CD7654321", document_issued_on="2020-01-10"),  # a date: parsed
+        person_row("C-3", document_number="AB-1234567", document_country="UZB"),  # shares C-1's document
+        person_row("C-4", document_type="rvp", document_number="77 123456", record_type="PERSON"),  # Russia's
+        person_row("C-5", document_number="EF 111", record_type=" person "),  # spaces: parsed
+        person_row("C-7", document_type=None, document_number=None),  # no document
+    ]
+    batch_ingest(rows=rows, origin=ImportBatch.Origin.API, link_each_chunk=False)
+    records = list(SourceRecord.objects.order_by("id"))
+    assert len(records) == len(rows), "every row was expected to be accepted"
+    for record in records:
+        source_record_link(record=record, person=person)
+
+    if connection.vendor == "postgresql":
+        from exchange.facts import _linked_without_facts
+
+        read_back = {row[0]: row[2] is not None for row in _linked_without_facts([record.pk for record in records])}
+        # Only the records with a date, a country or a type spelled with spaces are parsed again.
+        assert [read_back[record.pk] for record in records] == [False, True, True, False, True, False]
+
+    outcome = records_facts_materialize_bulk(record_ids=[record.pk for record in records])
+
+    documents = {
+        (
+            d.document_type,
+            d.issuing_country_id,
+            d.number,
+            d.number_normalized,
+            d.issued_on,
+            d.source_record.source_record_id,
+        )
+        for d in IdentityDocument.objects.select_related("source_record")
+    }
+    assert documents == {
+        ("passport", "UZB", "AB 1234567", "AB1234567", None, "C-1"),
+        ("passport", "UZB", "CD7654321", "CD7654321", dt.date(2020, 1, 10), "C-2"),
+        ("rvp", "RUS", "77 123456", "77123456", None, "C-4"),
+        ("passport", "UZB", "EF 111", "EF111", None, "C-5"),
+    }
+    assert (outcome.facts_created, outcome.failed) == (4, [])
