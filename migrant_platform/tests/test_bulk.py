@@ -50,6 +50,56 @@ def test_inserted_instances_get_their_ids_and_store_what_the_orm_would():
 
 
 @pytest.mark.django_db
+def test_json_values_are_copied_as_djangos_encoder_writes_them():
+    """The COPY path encodes JSON itself (PostgreSQL): dates, decimals and lazy translations must read
+    back as Django's encoder writes them, whether passed as values or encoded once with json_text."""
+    import json
+    from decimal import Decimal
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.db import connection
+    from django.utils.translation import gettext_lazy
+
+    from migrant_platform.bulk import json_text
+
+    if connection.vendor != "postgresql":
+        pytest.skip("elsewhere bulk inserts go through the ORM, which encodes JSON itself")
+    reason = {
+        "run": 7,
+        "at": dt.datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=dt.UTC),
+        "born": dt.date(1990, 5, 17),
+        "fee": Decimal("1234.50"),
+        "label": gettext_lazy("Person"),
+        "weights": {1: 0.5, "surname": -2.25},
+        "names": ("Каримов", "KARIMOV"),
+    }
+    expected = json.loads(json.dumps(reason, cls=DjangoJSONEncoder))
+    assert expected["at"] == "2026-03-01T12:30:15.123Z" and expected["fee"] == "1234.50"
+    received_at = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    blank = ("",) * 8
+    rows = [
+        ("BORDER", "J-1", received_at, reason, reason, *blank),
+        ("BORDER", "J-2", received_at, reason, json_text(reason), *blank),
+    ]
+    columns = ("source_system_id", "source_record_id", "received_at", "payload", "link_reason")
+    text_columns = (
+        "surname",
+        "given_names",
+        "patronymic",
+        "sex",
+        "document_type",
+        "document_number",
+        "phone",
+        "tax_id",
+    )
+
+    ids = tuples_insert_returning_ids(SourceRecord, columns + text_columns, rows)
+
+    for stored in SourceRecord.objects.filter(pk__in=ids):
+        assert (stored.payload, stored.link_reason) == (expected, expected)
+
+
+@pytest.mark.django_db
 def test_inserted_tuples_return_their_ids_in_order():
     blank = ("given_names", "patronymic", "sex", "document_type", "document_number", "phone", "tax_id")
     columns = ("source_system_id", "source_record_id", "received_at", "payload", "surname", "link_reason", *blank)
