@@ -723,12 +723,17 @@ def _write(
         waiting = time.perf_counter()  # leaving the block waits for the writes still running
     stage["links and decisions"] = stage.get("links and decisions", 0.0) + time.perf_counter() - waiting
     moved = [rows[p]["id"] for p in changed if current[p] is not None]
-    with stage("name keys and moved facts"):
+    with stage("moved facts"):
         _move_facts(moved)
-        _name_keys_of_new_persons(created, plan, rows, target)
-        _refresh_name_keys(({target[p] for p in changed} | moved_from) - created_ids)
-    with stage("facts"):
-        _materialize_new_links([rows[p]["id"] for p in changed if current[p] is None])
+    # The facts of the new links mostly wait on the server, the name keys are Python: the facts are
+    # written from another connection while the name keys are worked out (stays wait for both).
+    with BackgroundWrites(workers=1) as facts:
+        facts.submit(_materialize_new_links, [rows[p]["id"] for p in changed if current[p] is None])
+        with stage("name keys"):
+            _name_keys_of_new_persons(created, plan, rows, target)
+            _refresh_name_keys(({target[p] for p in changed} | moved_from) - created_ids)
+        waiting = time.perf_counter()
+    stage["facts (after name keys)"] = time.perf_counter() - waiting
     with stage("stays"):
         for person_id in sorted(moved_from | {target[p] for p in changed if current[p] is not None}):
             person_rebuild_stays(person=Person(pk=person_id))

@@ -483,6 +483,11 @@ def test_one_pass_in_autocommit_writes_links_and_decisions_from_background_conne
         persons.add(first.person_id)
     assert len(persons) == 3
     assert Counter(LinkDecision.objects.values_list("kind", flat=True)) == {"new_person": 3, "auto_link": 3}
+    # The facts are written from another connection too, while the name keys are worked out.
+    from profiles.models import IdentityDocument
+
+    documents = IdentityDocument.objects.values_list("number_normalized", "person_id", "source_record_id")
+    assert sorted(documents) == sorted((first.document_number, first.person_id, first.pk) for first, _second in pairs)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
