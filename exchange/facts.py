@@ -230,11 +230,11 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
         cursor.execute(
             f"SELECT r.id, r.person_id, r.{records.get_field('source_system').column}, "  # noqa: S608
             f"to_char(r.received_at AT TIME ZONE %s, 'YYYY-MM-DD'), r.{records.get_field('citizenship').column}, "
-            f"({_STATES_ONLY_ITS_COLUMNS}) AS only_columns, "
-            f"r.document_type, r.payload ->> 'document_number', r.document_number, "
-            f"CASE WHEN ({_STATES_ONLY_ITS_COLUMNS}) THEN NULL ELSE r.payload END "
-            f"FROM {records.db_table} r WHERE r.id = ANY(%s) AND r.person_id IS NOT NULL {no_facts} ORDER BY r.id",
-            [timezone.get_current_timezone_name(), person_spellings, person_spellings, chunk],
+            f"c.only_columns, r.document_type, r.payload ->> 'document_number', r.document_number, "
+            f"CASE WHEN c.only_columns THEN NULL ELSE r.payload END "
+            f"FROM {records.db_table} r CROSS JOIN LATERAL (SELECT {_STATES_ONLY_ITS_COLUMNS} AS only_columns) c "
+            f"WHERE r.id = ANY(%s) AND r.person_id IS NOT NULL {no_facts} ORDER BY r.id",
+            [timezone.get_current_timezone_name(), person_spellings, chunk],
         )
         return [
             (
