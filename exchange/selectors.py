@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.models import Q
 
@@ -158,19 +159,20 @@ def _stored_records(keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[i
 
 
 def _stored_records_postgresql(keys: set[tuple[str, str]]) -> list[tuple[int, str, str, Any]]:
-    """The stored records with these keys, the keys sent as two arrays: a chunk of a thousand keys as
-    IN lists costs more to build in the ORM and to parse in the server than the lookup itself."""
-    systems, record_ids = zip(*keys, strict=True)
+    """The stored records with these keys, the keys sent as one JSON array of [system, id] pairs: a
+    chunk of a thousand keys as IN lists costs more to build in the ORM and to parse in the server
+    than the lookup itself, and two text arrays are quoted value by value in Python (a twentieth of
+    a large file's Python time), where the JSON is one string encoded in C."""
     meta = SourceRecord._meta
     system_column = meta.get_field("source_system").column
     payload = meta.get_field("payload")
     with connection.cursor() as cursor:
-        # Names come from the model; the keys travel as parameters.
+        # Names come from the model; the keys travel as one parameter.
         cursor.execute(
             f"SELECT r.id, r.{system_column}, r.source_record_id, r.payload FROM {meta.db_table} r "  # noqa: S608
-            f"JOIN unnest(%s::text[], %s::text[]) AS k(system, record_id) "
+            f"JOIN (SELECT k->>0 AS system, k->>1 AS record_id FROM json_array_elements(%s::json) AS k) AS k "
             f"ON r.{system_column} = k.system AND r.source_record_id = k.record_id",
-            [list(systems), list(record_ids)],
+            [orjson.dumps(list(keys)).decode()],
         )
         return [
             (pk, system, record_id, payload.from_db_value(value, None, connection))

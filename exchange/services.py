@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from exchange.models import ImportBatch, QuarantinedRow
 from exchange.parsing import ParsedRecord, ReferenceIndex, raw_source_key
+from exchange.readers import TextRow
 from exchange.selectors import Outcome, ParsedRow, RowOutcome, reference_index_load, rows_classify, rows_parse
 from exchange.tasks import linker_get, records_link_enqueue
 from migrant_platform.bulk import tuples_insert_returning_ids
@@ -274,6 +275,8 @@ _JSON_AS_IS = frozenset({str, int, bool, type(None)})
 
 def _as_json(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The row as the JSON column stores it (keys as text; dates and decimals as strings)."""
+    if type(raw) is TextRow:
+        return raw  # read from a file: text only, and not changed after
     if all(type(key) is str and type(value) in _JSON_AS_IS for key, value in raw.items()):
         return dict(raw)  # a CSV row: text only, nothing to convert
     return json.loads(json.dumps({str(key): value for key, value in raw.items()}, cls=DjangoJSONEncoder))

@@ -65,6 +65,30 @@ def test_a_semicolon_separated_csv_from_russian_excel_is_read(tmp_path):
     assert "accepted 2" in out
 
 
+def test_short_rows_long_rows_and_blank_lines_of_a_csv(tmp_path):
+    """A row short of the header's columns has them blank; a row longer than the header is
+    quarantined with its extra values kept; a blank line is no row at all."""
+    columns = list(person_row())
+    full = list(person_row("B-1").values())
+    short = list(person_row("B-2").values())[:-2]  # no phone, no tax id
+    long = [*person_row("B-3").values(), "surplus"]
+    path = tmp_path / "ragged.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerows([columns, full, [], short, long, [""] * len(columns)])
+
+    out, _ = run("--chunk-size", "2", str(path))
+
+    assert "received 3, accepted 2, duplicate 0, quarantined 1" in out
+    record = SourceRecord.objects.get(source_record_id="B-2")
+    assert record.payload == {**person_row("B-2"), "phone": "", "tax_id": ""}
+    assert (record.phone, record.tax_id) == ("", "")
+    assert SourceRecord.objects.get(source_record_id="B-1").payload == person_row("B-1")
+    quarantined = QuarantinedRow.objects.get()
+    assert (quarantined.source_record_id, quarantined.raw["_extra"]) == ("B-3", ["surplus"])
+    assert "_extra" in quarantined.errors
+
+
 def test_running_the_same_file_twice_changes_nothing(tmp_path):
     path = write_csv(tmp_path / "feed.csv", [person_row("B-1"), person_row("B-2", birth_date="32.01.1990")])
     run(str(path))

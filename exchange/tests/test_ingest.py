@@ -95,6 +95,20 @@ def test_sending_the_same_records_again_changes_nothing():
     assert list(SourceRecord.objects.values("pk", "payload", "received_at")) == stored
 
 
+def test_record_ids_with_quotes_backslashes_and_any_script_are_found_again():
+    """The stored records of a chunk are looked up by their keys as text (JSON on PostgreSQL): a key
+    with characters that need escaping must still find its record."""
+    odd_ids = ['B"1', "B\\2", "B,{3}", "Б-4 ё", "B'5", "B 6\t"]
+    rows = [person_row(record_id) for record_id in odd_ids]
+    ingest(rows)
+
+    again = ingest([*rows, person_row(odd_ids[0], surname="Другой")])
+
+    assert counts(again) == (7, 0, 6, 1)
+    stored = sorted(SourceRecord.objects.values_list("source_record_id", flat=True))
+    assert stored == sorted(record_id.strip() for record_id in odd_ids)  # ids are stored trimmed
+
+
 def test_re_importing_the_same_file_returns_its_finished_batch_untouched():
     rows = [person_row("B-1"), person_row("B-2", citizenship="XYZ")]
     first = ingest(rows, origin=CLI, checksum="abc")

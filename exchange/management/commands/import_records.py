@@ -1,6 +1,6 @@
 """`manage.py import_records [--source SYSTEM] FILE`: ingest a CSV or XLSX exchange file.
 
-The file is streamed (csv.DictReader / openpyxl read_only) and ingested a chunk at a time, so memory
+The file is streamed (csv.reader / openpyxl read_only) and ingested a chunk at a time, so memory
 does not grow with the file. Re-running the same file resumes an interrupted import, or does nothing
 if it finished.
 """
