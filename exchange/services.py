@@ -278,7 +278,7 @@ def _as_json(raw: Mapping[str, Any]) -> dict[str, Any]:
     if type(raw) is TextRow:
         return raw  # read from a file: text only, and not changed after
     if all(type(key) is str and type(value) in _JSON_AS_IS for key, value in raw.items()):
-        return dict(raw)  # a CSV row: text only, nothing to convert
+        return dict(raw)  # an API row of text only: nothing to convert
     return json.loads(json.dumps({str(key): value for key, value in raw.items()}, cls=DjangoJSONEncoder))
 
 
