@@ -555,6 +555,34 @@ def explain(
     Everything but the two values depends on the score and the frequent-name adjustments only: a run
     that explains many links passes one `shared` dict, and those parts are worked out once per score.
     """
+    common = _explanation_common_of(params, a, score, shared)
+    explanation: dict[str, Any] = {}
+    for name in FIELDS:
+        level, weight, frequent = common["fields"][name]
+        explanation[name] = {"level": level, "weight": weight, "a": field_values(a, name), "b": field_values(b, name)}
+        if frequent is not None:
+            explanation[name]["frequent_name"] = frequent
+    explanation.update(common["rest"])
+    return explanation
+
+
+def link_reason(
+    params: ModelParameters, a: RecordView, score: PairScore, shared: dict[tuple, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """What a link stores: the summary (each compared field with its level and weight, agreeing or
+    not), the match weight, the probability, the outcome and any guard.
+
+    Unlike `explain` (a review candidate's), the two compared values are not copied: both records
+    keep them, write-once, and `linkage.review.link_reason_rows` puts them beside the levels. A
+    million links then store a third of the bytes and the bulk link writes them faster
+    (BENCHMARKS.md, session 10).
+    """
+    return dict(_explanation_common_of(params, a, score, shared)["rest"])
+
+
+def _explanation_common_of(
+    params: ModelParameters, a: RecordView, score: PairScore, shared: dict[tuple, dict[str, Any]] | None
+) -> dict[str, Any]:
     # The names' frequencies only matter where they may adjust (most links share a document: they don't).
     frequencies = name_frequency_of(params, a) if frequency_may_adjust(score.levels) else ()
     adjustments = frequency_adjustments(params, score.levels, frequencies)
@@ -565,14 +593,7 @@ def explain(
         if shared is not None:
             # Keyed by id(): the caller keeps every score alive while the dict is in use.
             shared[key] = common
-    explanation: dict[str, Any] = {}
-    for name in FIELDS:
-        level, weight, frequent = common["fields"][name]
-        explanation[name] = {"level": level, "weight": weight, "a": field_values(a, name), "b": field_values(b, name)}
-        if frequent is not None:
-            explanation[name]["frequent_name"] = frequent
-    explanation.update(common["rest"])
-    return explanation
+    return common
 
 
 def _explanation_common(params: ModelParameters, score: PairScore, adjustments: dict[str, float]) -> dict[str, Any]:

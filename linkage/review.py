@@ -226,6 +226,43 @@ def explanation_rows(explanation: Any) -> list[ExplanationRow]:
     return rows
 
 
+# One compared field in a summary line of `linkage.model._explanation_common`:
+# "surname (translit_equal +6.1)" or "given_names (exact +1.2, frequent name)".
+_SUMMARY_FIELD = re.compile(r"(\w+) \((\w+) ([+-]\d+(?:\.\d+)?)(, frequent name)?\)")
+
+
+def link_reason_rows(*, record: SourceRecord) -> list[ExplanationRow]:
+    """The record's link, field by field: the level, the weight and the two values compared.
+
+    A link the linker made stores its summary and the matched record (`linkage.model.link_reason`):
+    the levels and weights are read from the summary, the values from the two records (write-once,
+    so they are the values that were compared). A link a reviewer accepted stores the candidate's
+    full explanation, values included, and is read as it is.
+    """
+    reason = record.link_reason if isinstance(record.link_reason, dict) else {}
+    rows = explanation_rows(reason)
+    if rows:
+        return rows
+    summary = str(reason.get("summary", ""))
+    compared = summary.split("; probability", 1)[0]
+    matched_id = reason.get("matched_record")
+    matched = SourceRecord.objects.filter(pk=matched_id).first() if isinstance(matched_id, int) else None
+    rows = []
+    for name, level, weight, frequent in _SUMMARY_FIELD.findall(compared):
+        detail = f"{_record_value(record, name) or '—'} ↔ {_record_value(matched, name) or '—'}" if matched else ""
+        if frequent:
+            detail = f"{detail} (frequent name)" if detail else "frequent name"
+        rows.append(ExplanationRow(field=name, level=level, weight=float(weight), detail=detail))
+    return rows
+
+
+def _record_value(record: SourceRecord | None, name: str) -> str:
+    if record is None:
+        return ""
+    value = record.citizenship_id if name == "citizenship" else getattr(record, name, "")
+    return value.isoformat() if isinstance(value, dt.date) else str(value or "")
+
+
 @dataclass(frozen=True)
 class ComparedField:
     label: str

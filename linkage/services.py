@@ -40,6 +40,7 @@ from linkage.model import (
     ModelParameters,
     PairScore,
     explain,
+    link_reason,
     link_views,
     name_frequencies,
 )
@@ -182,9 +183,15 @@ def _link_reason(
 ) -> tuple[float, dict]:
     """The score and explanation of the strongest link that brought node into its person."""
     other, score = result.clustering.best_edge[node]
-    explanation = explain(result.params, result.nodes[node], result.nodes[other], score, shared)
-    explanation["matched_record"] = _record_id(result.nodes[other].id)
-    return score.probability, explanation
+    matched = result.nodes[other]
+    if isinstance(matched.id, int):
+        reason = link_reason(result.params, result.nodes[node], score, shared)
+    else:
+        # Matched on a person's canonical values, which staff may edit later (a record's are
+        # write-once): the values compared are kept in the explanation.
+        reason = explain(result.params, result.nodes[node], matched, score, shared)
+    reason["matched_record"] = _record_id(matched.id)
+    return score.probability, reason
 
 
 def _record_id(view_id: Any) -> Any:

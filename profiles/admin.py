@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from audit.admin_mixins import PurposeBoundAdminMixin
 from profiles.models import (
@@ -365,7 +365,8 @@ class SourceRecordAdmin(PurposeBoundAdminMixin, LargeTableAdminMixin, admin.Mode
     fields = (
         "source_system", "source_record_id", "received_at", "supersedes", "payload_pretty",
         "surname", "given_names", "patronymic", "birth_date", "sex", "citizenship", "document_type",
-        "document_number", "phone", "tax_id", "person", "link_score", "link_reason", "linked_at",
+        "document_number", "phone", "tax_id", "person", "link_score", "link_explanation", "link_reason",
+        "linked_at",
     )  # fmt: skip
     readonly_fields = fields
 
@@ -376,6 +377,25 @@ class SourceRecordAdmin(PurposeBoundAdminMixin, LargeTableAdminMixin, admin.Mode
     @admin.display(description="payload")
     def payload_pretty(self, obj: SourceRecord) -> str:
         return pretty_json(obj.payload)
+
+    @admin.display(description="link explanation")
+    def link_explanation(self, obj: SourceRecord) -> str:
+        # linkage depends on profiles, not the other way: its reader is imported where it is shown.
+        from linkage.review import link_reason_rows
+
+        rows = link_reason_rows(record=obj)
+        if not rows:
+            return "—"
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((row.field, row.level, "" if row.weight is None else f"{row.weight:+.1f}", row.detail) for row in rows),
+        )
+        return format_html(
+            "<table><thead><tr><th>field</th><th>level</th><th>weight</th><th>this record ↔ matched record</th>"
+            "</tr></thead><tbody>{}</tbody></table>",
+            body,
+        )
 
     def get_search_results(self, request: HttpRequest, queryset: QuerySet[SourceRecord], search_term: str):
         term = search_term.strip()

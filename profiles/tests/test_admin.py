@@ -303,6 +303,26 @@ class TestPersonPageIsPurposeBound:
         assert officer_client.get(url).status_code == 200
         assert AccessLog.objects.filter(person=karimov_latin).count() == 2
 
+    def test_an_agency_record_page_shows_its_link_field_by_field_with_both_values(
+        self, officer_client, karimov_latin
+    ):
+        from profiles.services import source_record_link
+
+        matched = make_record(person=karimov_latin, surname="KARIMOV", document_number="FA1234567")
+        record = make_record(system="MIGREG", surname="Каримов", document_number="FA1234567")
+        summary = (
+            "agree: surname (translit_equal +6.1), document_number (exact +9.2); disagree: nothing; probability 0.9995"
+        )
+        source_record_link(
+            record=record, person=karimov_latin, score=0.9995, reason={"summary": summary, "matched_record": matched.pk}
+        )
+        state_purpose(officer_client, karimov_latin)
+
+        page = officer_client.get(reverse("admin:profiles_sourcerecord_change", args=[record.pk])).content.decode()
+
+        assert "<td>surname</td><td>translit_equal</td><td>+6.1</td><td>Каримов ↔ KARIMOV</td>" in page
+        assert "<td>document_number</td><td>exact</td><td>+9.2</td><td>FA1234567 ↔ FA1234567</td>" in page
+
     def test_an_analyst_cannot_open_a_person_nor_state_a_purpose(self, client, analyst, karimov_latin):
         client.force_login(analyst)
 
