@@ -225,7 +225,6 @@ def _level(record: SourceRecord, field: str) -> str:
     return next(row.level for row in link_reason_rows(record=record) if row.field == field)
 
 
-
 @pytest.mark.django_db
 def test_the_same_person_across_cyrillic_and_latin_records_is_auto_linked_with_an_explanation():
     latin = receive(surname="KARIMOV", given_names="JASUR", document_number="FA1234567")

@@ -303,9 +303,7 @@ class TestPersonPageIsPurposeBound:
         assert officer_client.get(url).status_code == 200
         assert AccessLog.objects.filter(person=karimov_latin).count() == 2
 
-    def test_an_agency_record_page_shows_its_link_field_by_field_with_both_values(
-        self, officer_client, karimov_latin
-    ):
+    def test_an_agency_record_page_shows_its_link_field_by_field_with_both_values(self, officer_client, karimov_latin):
         from profiles.services import source_record_link
 
         matched = make_record(person=karimov_latin, surname="KARIMOV", document_number="FA1234567")
