@@ -218,14 +218,14 @@ def records_link(*, record_ids: list[int]) -> LinkSummary:
     if not rows:
         return summary
     new_views = [record_view(row) for row in rows]
-    _known_rows, known_views, known_persons = _known_views(candidate_person_ids(new_views))
+    known_views, known_persons = _known_views(candidate_person_ids(new_views))
     views = new_views + known_views
     result = link_views(views, params=current_parameters(), persons=[None] * len(new_views) + known_persons)
     _apply_incremental(result, new_views, summary)
     return summary
 
 
-def _known_views(person_ids: set[int]) -> tuple[list[dict[str, Any]], list[RecordView], list[int]]:
+def _known_views(person_ids: set[int]) -> tuple[list[RecordView], list[int]]:
     """The records of these (unmerged) persons as the linker sees them, each with its person; a person
     no record is linked to yet is seen through its canonical values (`person_views`)."""
     ids = sorted(person_ids)
@@ -241,10 +241,9 @@ def _known_views(person_ids: set[int]) -> tuple[list[dict[str, Any]], list[Recor
     for start in range(0, len(without), CHUNK):
         for person in Person.objects.filter(pk__in=without[start : start + CHUNK], merged_into__isnull=True):
             for view in person_views(person):
-                rows.append({"id": view.id, "person_id": person.pk})
                 views.append(view)
                 persons.append(person.pk)
-    return rows, views, persons
+    return views, persons
 
 
 def _apply_incremental(result: LinkageResult, new_views: list[RecordView], summary: LinkSummary) -> None:
@@ -408,17 +407,22 @@ def _link_pending(run: LinkRun) -> None:
     stage = _Stages()
     with stage("read"):
         # One pass of a server-side cursor over the pending records, not a query per chunk of ids.
-        rows: list[dict[str, Any]] = list(
-            _pending(SourceRecord.objects.all()).order_by("id").values(*RECORD_FIELDS).iterator(chunk_size=20_000)
-        )
-        ids = [row["id"] for row in rows]
+        # Tuples, not dicts: a view per row straight from them (200,000 records read 2.7 s -> 1.5 s).
+        new_views = [
+            RecordView(pk, surname, given, patronymic, birth, sex, citizenship or "", doc_type, doc, phone, tax)
+            for pk, surname, given, patronymic, birth, sex, citizenship, doc_type, doc, phone, tax in _pending(
+                SourceRecord.objects.all()
+            )
+            .order_by("id")
+            .values_list(*RECORD_FIELDS)
+            .iterator(chunk_size=20_000)
+        ]
+        ids = [view.id for view in new_views]
         _progress(run, total=len(ids), processed=0)
         if not ids:
             return
-        new_views = [record_view(row) for row in rows]
     with stage("candidate persons"):
-        known_rows, known_views, known_persons = _known_views(candidate_person_ids(new_views))
-    rows += known_rows
+        known_views, known_persons = _known_views(candidate_person_ids(new_views))
     views = new_views + known_views
     current: list[int | None] = [None] * len(new_views) + known_persons
 
@@ -440,8 +444,8 @@ def _link_pending(run: LinkRun) -> None:
         {stage: round(seconds, 1) for stage, seconds in result.timings.items()},
     )
     with stage("plan"):
-        plan = _plan(result, views, current, rows)
-    _write(run, result, views, rows, current, plan, now, stage)
+        plan = _plan(result, views, current)
+    _write(run, result, views, current, plan, now, stage)
     with stage("undecided"):
         _queue_undecided(run, ids)
     _progress(run, processed=len(ids))
@@ -593,9 +597,9 @@ def _relink(run: LinkRun) -> None:
     params = None if len(views) >= MIN_RECORDS_TO_ESTIMATE else current_parameters()
     result = link_views(views, params=params, persons=persons, forbidden=forbidden, progress=progress)
     _progress(run, model_parameters=result.params.as_json(), processed=int(total * 0.9))
-    plan = _plan(result, views, current, rows)
+    plan = _plan(result, views, current)
     stage = _Stages()
-    _write(run, result, views, rows, current, plan, now, stage)
+    _write(run, result, views, current, plan, now, stage)
     _progress(run, processed=total)
     logger.info("link run %s: %s", run.pk, stage)
 
@@ -607,7 +611,7 @@ class _Plan:
     review: dict[int, tuple[int, PairScore, int]]  # record position -> (other position, score, node)
 
 
-def _plan(result: LinkageResult, views: list[RecordView], current: list[int | None], rows: list[dict]) -> _Plan:
+def _plan(result: LinkageResult, views: list[RecordView], current: list[int | None]) -> _Plan:
     """Map clusters to persons: an existing person a staff decision fixed; else the person holding
     most of the cluster's records (largest clusters choose first); else a new person."""
     clustering = result.clustering
@@ -656,7 +660,6 @@ def _write(
     run: LinkRun,
     result: LinkageResult,
     views: list[RecordView],
-    rows: list[dict],
     current: list[int | None],
     plan: _Plan,
     now: dt.datetime,
@@ -673,7 +676,7 @@ def _write(
     target = [created[-t - 1] if t is not None and t < 0 else t for t in plan.target]
     created_ids = set(created.values())
 
-    changed = [p for p in range(len(rows)) if target[p] is not None and target[p] != current[p]]
+    changed = [p for p in range(len(views)) if target[p] is not None and target[p] != current[p]]
     # The first record of each new person is the one that created it; the others link to it.
     creators: set[int] = set()
     seen_new: set[int] = set()
@@ -709,7 +712,7 @@ def _write(
                 else:
                     score, reason, encoded = 1.0, identical, identical_text
                     kind = LinkDecision.Kind.AUTO_LINK
-                record_id = rows[position]["id"]
+                record_id = views[position].id
                 links.append((record_id, target[position], score, encoded))
                 if current[position] is not None:
                     moved_from.add(current[position])
@@ -729,15 +732,15 @@ def _write(
                 writes.submit(_links_and_decisions_write, links, decisions, now)
         waiting = time.perf_counter()  # leaving the block waits for the writes still running
     stage["links and decisions"] = stage.get("links and decisions", 0.0) + time.perf_counter() - waiting
-    moved = [rows[p]["id"] for p in changed if current[p] is not None]
+    moved = [views[p].id for p in changed if current[p] is not None]
     with stage("moved facts"):
         _move_facts(moved)
     # The facts of the new links mostly wait on the server, the name keys are Python: the facts are
     # written from another connection while the name keys are worked out (stays wait for both).
     with BackgroundWrites(workers=1) as facts:
-        facts.submit(_materialize_new_links, [rows[p]["id"] for p in changed if current[p] is None])
+        facts.submit(_materialize_new_links, [views[p].id for p in changed if current[p] is None])
         with stage("name keys"):
-            _name_keys_of_new_persons(created, plan, rows, target)
+            _name_keys_of_new_persons(created, plan, views, target)
             _refresh_name_keys(({target[p] for p in changed} | moved_from) - created_ids)
         waiting = time.perf_counter()
     stage["facts (after name keys)"] = time.perf_counter() - waiting
@@ -745,7 +748,7 @@ def _write(
         for person_id in sorted(moved_from | {target[p] for p in changed if current[p] is not None}):
             person_rebuild_stays(person=Person(pk=person_id))
     with stage("reviews"):
-        queued = _queue_reviews(run, result, rows, plan, target)
+        queued = _queue_reviews(run, result, views, plan, target)
     auto_linked = len(changed) - len(creators)
     _progress(run, auto_linked=auto_linked, new_persons=len(created), queued_for_review=queued)
 
@@ -818,7 +821,7 @@ PERSON_NAME_FIELDS = (
 )
 
 
-def _name_keys_of_new_persons(created: dict[int, int], plan: _Plan, rows: list[dict], target: list) -> None:
+def _name_keys_of_new_persons(created: dict[int, int], plan: _Plan, views: list[RecordView], target: list) -> None:
     """Name keys of the persons this run created, from the names in memory: every record of a new
     person is one of this run's rows, so nothing needs reading back (the path for a large file)."""
     spellings: dict[int, list[str]] = defaultdict(list)
@@ -827,8 +830,8 @@ def _name_keys_of_new_persons(created: dict[int, int], plan: _Plan, rows: list[d
         spellings[person_id] += [fields.get(name, "") for name in PERSON_NAME_FIELDS]
     for position, person_id in enumerate(target):
         if person_id in spellings:
-            row = rows[position]
-            spellings[person_id] += [row["surname"], row["given_names"], row["patronymic"]]
+            view = views[position]
+            spellings[person_id] += [view.surname, view.given_names, view.patronymic]
     limit = PersonNameKey._meta.get_field("key").max_length
     tuples_insert(
         PersonNameKey,
@@ -879,9 +882,9 @@ def _materialize_new_links(record_ids: list[int]) -> None:
         person_rebuild_stays(person=Person(pk=person_id))
 
 
-def _queue_reviews(run: LinkRun, result: LinkageResult, rows: list[dict], plan: _Plan, target: list) -> int:
+def _queue_reviews(run: LinkRun, result: LinkageResult, views: list[RecordView], plan: _Plan, target: list) -> int:
     """Unlinked records whose best pair is between the thresholds: a candidate against that pair's person."""
-    position_of = {row["id"]: position for position, row in enumerate(rows)}
+    position_of = {view.id: position for position, view in enumerate(views)}
     candidates, decisions = [], []
     for position, (other_node, score, node) in plan.review.items():
         other_view = result.nodes[other_node]
@@ -889,7 +892,7 @@ def _queue_reviews(run: LinkRun, result: LinkageResult, rows: list[dict], plan: 
         if other_person is None or target[position] is not None:
             continue
         explanation = explain(result.params, result.nodes[node], other_view, score)
-        record_id = rows[position]["id"]
+        record_id = views[position].id
         candidates.append(
             MatchCandidate(
                 record_id=record_id, person_id=other_person, score=score.probability, explanation=explanation
