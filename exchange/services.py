@@ -15,7 +15,8 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -30,7 +31,7 @@ from exchange.parsing import ParsedRecord, ReferenceIndex, raw_source_key
 from exchange.readers import TextRow
 from exchange.selectors import Outcome, ParsedRow, RowOutcome, reference_index_load, rows_classify, rows_parse
 from exchange.tasks import linker_get, records_link_enqueue
-from migrant_platform.bulk import tuples_insert_returning_ids
+from migrant_platform.bulk import BackgroundWrites, tuples_insert_returning_ids
 from profiles.models import SourceRecord
 from reference.models import SourceSystem
 
@@ -81,15 +82,30 @@ def batch_ingest(
         logger.info("batch %s: resuming after row %s", batch.pk, number)
         next(islice(iterator, number, number), None)  # skip the committed rows without keeping them
     try:
-        for numbered_rows, parsed in _parsed_ahead(iterator, chunk_size, number, ref, source_system):
-            _chunk_ingest(
-                batch_id=batch.pk,
-                numbered_rows=numbered_rows,
-                parsed=parsed,
-                ref=ref,
-                default_source_system=source_system,
-                link=link,
-            )
+        # Records left pending (a large file): two chunks are stored at once, each on its own
+        # connection, so one chunk's Python work runs while the server stores the other. Chunks
+        # handed to the linker one by one are stored in order, one at a time.
+        with BackgroundWrites(workers=0 if link else 2) as writes:
+            previous: tuple[Future | None, set[tuple[str, str]]] = (None, set())
+            for numbered_rows, parsed in _parsed_ahead(iterator, chunk_size, number, ref, source_system):
+                keys = {record.key for _, _, record, _ in parsed if record is not None}
+                corrects = any(record is not None and record.supersedes for _, _, record, _ in parsed)
+                # A chunk is classified against what is committed: a correction, or a record the
+                # chunk still being stored also holds, waits for that chunk (else at most one runs).
+                writes.wait(running=0 if corrects or keys & previous[1] else 1)
+                future = writes.submit(
+                    partial(
+                        _chunk_ingest,
+                        batch_id=batch.pk,
+                        numbered_rows=numbered_rows,
+                        parsed=parsed,
+                        ref=ref,
+                        default_source_system=source_system,
+                        link=link,
+                        after=previous[0],
+                    )
+                )
+                previous = (future, keys)
     except BaseException as error:
         _batch_fail(batch_id=batch.pk, error=error)
         raise
@@ -182,6 +198,7 @@ def _chunk_ingest(
     ref: ReferenceIndex,
     default_source_system: str | None,
     link: bool,
+    after: Future | None = None,
 ) -> None:
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
@@ -193,6 +210,7 @@ def _chunk_ingest(
                     ref=ref,
                     default_source_system=default_source_system,
                     link=link,
+                    after=after,
                 )
             return
         except IntegrityError:
@@ -211,14 +229,9 @@ def _chunk_write(
     ref: ReferenceIndex,
     default_source_system: str | None,
     link: bool,
+    after: Future | None = None,
 ) -> None:
-    # The row lock serializes two processes resuming the same file: the second finds the cursor moved.
-    batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
     first_row = numbered_rows[0][0]
-    if batch.cursor != first_row - 1:
-        raise BatchConflict(
-            f"Batch {batch_id} is at row {batch.cursor}, not {first_row - 1}: another import of this file is running."
-        )
     today = timezone.localdate()
     received_at = timezone.now()
     outcomes = rows_classify(
@@ -258,13 +271,24 @@ def _chunk_write(
             pending.append((parsed.key, tuple(values[column] for column in RECORD_INSERT_COLUMNS)))
     flush()
     QuarantinedRow.objects.bulk_create(quarantined)
-    ImportBatch.objects.filter(pk=batch_id).update(
+    # The chunk before this one is committed first: the cursor only moves forward. Its failure stops
+    # this one too (the import stops at the first failed chunk, and a re-run resumes there).
+    if after is not None and after.exception() is not None:
+        raise BatchConflict(f"Batch {batch_id}: the chunk before row {first_row} failed; this one is rolled back.")
+    # The cursor moves only from where this chunk starts, under the row's lock: a second process
+    # importing the same file (or a chunk whose predecessor failed) finds it moved and rolls back.
+    moved = ImportBatch.objects.filter(pk=batch_id, cursor=first_row - 1).update(
         received_count=F("received_count") + len(numbered_rows),
         accepted_count=F("accepted_count") + len(created),
         duplicate_count=F("duplicate_count") + duplicates,
         quarantined_count=F("quarantined_count") + len(quarantined),
         cursor=numbered_rows[-1][0],
     )
+    if not moved:
+        cursor = ImportBatch.objects.values_list("cursor", flat=True).get(pk=batch_id)
+        raise BatchConflict(
+            f"Batch {batch_id} is at row {cursor}, not {first_row - 1}: another import of this file is running."
+        )
     if link and created:
         records_link_enqueue(record_ids=created)
 

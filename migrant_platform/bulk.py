@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -309,12 +309,24 @@ class BackgroundWrites:
     def __enter__(self) -> BackgroundWrites:
         return self
 
-    def submit(self, write: Callable[..., Any], *args: Any) -> None:
+    def submit(self, write: Callable[..., Any], *args: Any) -> Future | None:
+        """Run `write(*args)`; returns its future, or None when it ran inline (and is done)."""
         if self._executor is None:
             write(*args)
-            return
+            return None
         self._raise_first_failure(wait_for_all=False)
-        self._futures.append(self._executor.submit(_in_own_connection, write, args))
+        future = self._executor.submit(_in_own_connection, write, args)
+        self._futures.append(future)
+        return future
+
+    def wait(self, *, running: int = 0) -> None:
+        """Wait until at most `running` writes are unfinished (a bound on what is in memory, or an
+        order the next write depends on); raises the first failure, as `submit` does."""
+        if self._executor is None:
+            return
+        while len(unfinished := [future for future in self._futures if not future.done()]) > running:
+            wait(unfinished, return_when=FIRST_COMPLETED)
+        self._raise_first_failure(wait_for_all=False)
 
     def _raise_first_failure(self, *, wait_for_all: bool) -> None:
         if wait_for_all:

@@ -367,3 +367,67 @@ def test_the_quarantine_list_does_not_query_per_row(client, superuser, django_as
         response = client.get("/admin/exchange/quarantinedrow/")
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class TestALargeFileStoresTwoChunksAtOnce:
+    """Records left pending (the path of a large file) are stored two chunks at a time on PostgreSQL,
+    each on its own connection; the outcome is the same as one chunk at a time."""
+
+    @pytest.fixture(autouse=True)
+    def _postgresql_only(self):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("Background connections are used on PostgreSQL only.")
+
+    def test_duplicates_changes_and_corrections_across_neighbouring_chunks_are_classified_as_in_one(self, monkeypatch):
+        threads = set()
+        real_chunk_write = services._chunk_write
+
+        def chunk_write(**kwargs):
+            import threading
+
+            threads.add(threading.get_ident())
+            return real_chunk_write(**kwargs)
+
+        monkeypatch.setattr(services, "_chunk_write", chunk_write)
+        rows = [person_row(f"B-{n}") for n in range(1, 41)]
+        rows[12] = person_row("B-8")  # row 13 (chunk 3) repeats row 8 (chunk 2): a duplicate
+        rows[17] = person_row("B-12", given_names="Жамшид")  # row 18 (chunk 4): chunk 3's B-12 changed
+        rows[27] = person_row("B-28", supersedes="B-23")  # row 28 (chunk 6) corrects row 23 (chunk 5)
+
+        batch = ingest(rows, origin=CLI, checksum="large", chunk_size=5, link_each_chunk=False)
+
+        assert len(threads) == 2
+        assert (batch.status, batch.cursor) == (ImportBatch.Status.FINISHED, 40)
+        assert counts(batch) == (40, 38, 1, 1)
+        assert QuarantinedRow.objects.get().row_number == 18
+        correction = SourceRecord.objects.get(source_record_id="B-28")
+        assert correction.supersedes.source_record_id == "B-23"
+        assert SourceRecord.objects.get(source_record_id="B-12").given_names == "ЖАСУР"  # the first one stays
+
+    def test_a_failed_chunk_stops_the_chunk_after_it_and_a_re_run_resumes(self, monkeypatch):
+        rows = [person_row(f"B-{n}") for n in range(1, 31)]
+        real_bulk_create = QuarantinedRow.objects.bulk_create
+        calls = {"n": 0}
+
+        def bulk_create_failing_on_the_third_chunk(objs, *args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise OSError("disk full")
+            return real_bulk_create(objs, *args, **kwargs)
+
+        monkeypatch.setattr(QuarantinedRow.objects, "bulk_create", bulk_create_failing_on_the_third_chunk)
+        with pytest.raises(OSError):
+            ingest(rows, origin=CLI, checksum="large-2", chunk_size=5, link_each_chunk=False)
+
+        batch = ImportBatch.objects.get()
+        assert (batch.status, batch.cursor) == (ImportBatch.Status.FAILED, 10)
+        assert SourceRecord.objects.count() == 10
+
+        monkeypatch.setattr(QuarantinedRow.objects, "bulk_create", real_bulk_create)
+        resumed = ingest(rows, origin=CLI, checksum="large-2", chunk_size=5, link_each_chunk=False)
+
+        assert counts(resumed) == (30, 30, 0, 0)
+        assert SourceRecord.objects.count() == 30
