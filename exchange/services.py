@@ -90,9 +90,10 @@ def batch_ingest(
             for numbered_rows, parsed in _parsed_ahead(iterator, chunk_size, number, ref, source_system):
                 keys = {record.key for _, _, record, _ in parsed if record is not None}
                 corrects = any(record is not None and record.supersedes for _, _, record, _ in parsed)
-                # A chunk is classified against what is committed: a correction, or a record the
-                # chunk still being stored also holds, waits for that chunk (else at most one runs).
-                writes.wait(running=0 if corrects or keys & previous[1] else 1)
+                if corrects or keys & previous[1]:
+                    # A chunk is classified against what is committed: a correction, or a record the
+                    # chunk still being stored also holds, waits for that chunk.
+                    writes.wait(running=0)
                 future = writes.submit(
                     partial(
                         _chunk_ingest,
@@ -106,6 +107,8 @@ def batch_ingest(
                     )
                 )
                 previous = (future, keys)
+                # The chunk before is stored before the next one is read: three chunks in memory at most.
+                writes.wait(running=1)
     except BaseException as error:
         _batch_fail(batch_id=batch.pk, error=error)
         raise
@@ -124,8 +127,9 @@ def _parsed_ahead(
     """The chunks of `rows` (numbered after `number`) with their parsed rows; the next chunk is
     parsed in a thread while the caller stores this one. Parsing makes no queries, and the thread
     runs while the caller waits on the database, so most of the parsing costs no wall time. Two
-    chunks are in memory at most. A row that cannot be read (a broken file, a lost connection)
-    raises after the chunks before it are handed over, as it would without the read-ahead."""
+    chunks are in memory at most (three when two are stored at once). A row that cannot be read (a
+    broken file, a lost connection) raises after the chunks before it are handed over, as it would
+    without the read-ahead."""
     with ThreadPoolExecutor(1, thread_name_prefix="ingest-parse") as parser:
         ahead = None
         while True:

@@ -387,8 +387,11 @@ class TestALargeFileStoresTwoChunksAtOnce:
 
         def chunk_write(**kwargs):
             import threading
+            import time
 
             threads.add(threading.get_ident())
+            if kwargs["numbered_rows"][0][0] == 1:
+                time.sleep(0.3)  # the first chunk is still being stored when the second starts
             return real_chunk_write(**kwargs)
 
         monkeypatch.setattr(services, "_chunk_write", chunk_write)
@@ -409,25 +412,41 @@ class TestALargeFileStoresTwoChunksAtOnce:
 
     def test_a_failed_chunk_stops_the_chunk_after_it_and_a_re_run_resumes(self, monkeypatch):
         rows = [person_row(f"B-{n}") for n in range(1, 31)]
-        real_bulk_create = QuarantinedRow.objects.bulk_create
-        calls = {"n": 0}
+        real_insert = services.tuples_insert_returning_ids
 
-        def bulk_create_failing_on_the_third_chunk(objs, *args, **kwargs):
-            calls["n"] += 1
-            if calls["n"] == 3:
+        def insert_failing_on_the_third_chunk(model, columns, values):
+            if any("B-13" in value for value in values):  # rows 11-15
                 raise OSError("disk full")
-            return real_bulk_create(objs, *args, **kwargs)
+            return real_insert(model, columns, values)
 
-        monkeypatch.setattr(QuarantinedRow.objects, "bulk_create", bulk_create_failing_on_the_third_chunk)
+        monkeypatch.setattr(services, "tuples_insert_returning_ids", insert_failing_on_the_third_chunk)
         with pytest.raises(OSError):
             ingest(rows, origin=CLI, checksum="large-2", chunk_size=5, link_each_chunk=False)
 
+        # The fourth chunk, stored beside the third, is rolled back with it.
         batch = ImportBatch.objects.get()
         assert (batch.status, batch.cursor) == (ImportBatch.Status.FAILED, 10)
         assert SourceRecord.objects.count() == 10
 
-        monkeypatch.setattr(QuarantinedRow.objects, "bulk_create", real_bulk_create)
+        monkeypatch.setattr(services, "tuples_insert_returning_ids", real_insert)
         resumed = ingest(rows, origin=CLI, checksum="large-2", chunk_size=5, link_each_chunk=False)
 
         assert counts(resumed) == (30, 30, 0, 0)
         assert SourceRecord.objects.count() == 30
+
+    def test_the_reader_stays_within_three_chunks_of_what_is_committed(self):
+        total, chunk_size = 6_000, 500
+        seen = {"max_ahead": 0}
+
+        def generated():
+            for number in range(1, total + 1):
+                if number % 100 == 1:
+                    committed = ImportBatch.objects.values_list("cursor", flat=True).first() or 0
+                    seen["max_ahead"] = max(seen["max_ahead"], number - committed)
+                yield person_row(f"B-{number}")
+
+        batch = ingest(generated(), origin=CLI, checksum="large-3", chunk_size=chunk_size, link_each_chunk=False)
+
+        # Two chunks being stored and the next one parsed meanwhile.
+        assert 0 < seen["max_ahead"] <= 3 * chunk_size
+        assert counts(batch) == (total, total, 0, 0)
