@@ -171,6 +171,9 @@ def test_rows_update_only_the_named_columns_of_the_named_rows():
         ]
     )
     linked_at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        [jit] = cursor.fetchone()
 
     update_from_rows(
         SourceRecord,
@@ -185,6 +188,12 @@ def test_rows_update_only_the_named_columns_of_the_named_rows():
     assert first.link_reason == {"summary": "agree", "on": "2026-03-02"}
     assert first.payload == {"n": 0}
     assert (second.person_id, second.linked_at, second.link_reason) == (None, None, {})
+    # The joins it turned off (each row is found by its key) are on again for what follows.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+        assert cursor.fetchone() == ("on", "on")
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone() == (jit,)
 
 
 @pytest.mark.django_db
