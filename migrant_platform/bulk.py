@@ -101,6 +101,26 @@ def _staged(model: type[models.Model], db_columns: tuple[str, ...], rows: Iterab
         cursor.execute(f"DROP TABLE {quote(staging)}")
 
 
+_JOIN_SETTINGS = ("enable_hashjoin", "enable_mergejoin", "jit")
+
+
+@contextlib.contextmanager
+def joins_by_key(cursor: Any) -> Iterator[None]:
+    """Statements in the block join row by row through an index (PostgreSQL, inside a transaction).
+
+    For a chunk of a few thousand keys against a large table, the planner's hash or merge join
+    reads the whole table each time, so a job of many chunks grows with the square of its size.
+    Hash and merge joins are off for the block (set for the transaction, then set back as they
+    were), and so is JIT compilation, which the nested loop's cost estimate would trigger for nothing.
+    """
+    cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _JOIN_SETTINGS))
+    before = cursor.fetchone()
+    cursor.execute("SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in _JOIN_SETTINGS))
+    yield
+    # Not on an error: the transaction (or savepoint) is rolled back, and the settings with it.
+    cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in _JOIN_SETTINGS), list(before))
+
+
 def update_from_rows(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *, also: str = "", params=()
 ) -> None:
@@ -116,23 +136,16 @@ def update_from_rows(
     assignments = [f"{quote(c)} = staging.{quote(c)}" for c in db_columns[1:]]
     if also:
         assignments.append(also)
-    with transaction.atomic(), _staged(model, db_columns, rows) as (cursor, staging):
-        # Each staged row finds its row by the primary key. Left to itself, the planner hashes the
-        # staging table and scans the whole target table for every chunk, so a large file's link
-        # chunks each read the entire records table (and its dead versions): a million records' links
-        # took 6.7 times as long as 200,000 records'. Joins by hash and merge are off for this
-        # statement only (set for the transaction, then set back), and so is JIT compilation, which
-        # the index lookups' cost estimate would otherwise trigger for nothing.
-        settings = ("enable_hashjoin", "enable_mergejoin", "jit")
-        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in settings))
-        before = cursor.fetchone()
-        cursor.execute("SELECT " + ", ".join(f"set_config('{name}', 'off', true)" for name in settings))
+    # Each staged row finds its row by the primary key. Left to itself, the planner hashes the
+    # staging table and scans the whole target table for every chunk, so a large file's link chunks
+    # each read the entire records table (and its dead versions): a million records' links took 6.7
+    # times as long as 200,000 records'.
+    with transaction.atomic(), _staged(model, db_columns, rows) as (cursor, staging), joins_by_key(cursor):
         cursor.execute(
             f"UPDATE {table} SET {', '.join(assignments)} FROM {staging} AS staging "  # noqa: S608
             f"WHERE {table}.{quote(pk)} = staging.{quote(pk)}",
             list(params),
         )
-        cursor.execute("SELECT " + ", ".join(f"set_config('{name}', %s, true)" for name in settings), list(before))
 
 
 def _column_types(table: str, columns: tuple[str, ...]) -> list[int]:
