@@ -81,19 +81,12 @@ class LinkSummary:
     person_ids: list[int] = field(default_factory=list)
 
 
-def record_view(row: dict[str, Any]) -> RecordView:
+def record_view(values: Sequence[Any]) -> RecordView:
+    """A record as the linker sees it, from a row of its RECORD_FIELDS values in order (tuples, not
+    dicts: 200,000 pending records read in 1.5 s instead of 2.7 s)."""
+    pk, surname, given_names, patronymic, birth_date, sex, citizenship, document_type, number, phone, tax_id = values
     return RecordView(
-        id=row["id"],
-        surname=row["surname"],
-        given_names=row["given_names"],
-        patronymic=row["patronymic"],
-        birth_date=row["birth_date"],
-        sex=row["sex"],
-        citizenship=row["citizenship_id"] or "",
-        document_type=row["document_type"],
-        document_number=row["document_number"],
-        phone=row["phone"],
-        tax_id=row["tax_id"],
+        pk, surname, given_names, patronymic, birth_date, sex, citizenship or "", document_type, number, phone, tax_id
     )
 
 
@@ -212,7 +205,7 @@ def records_link(*, record_ids: list[int]) -> LinkSummary:
     rows = list(
         SourceRecord.objects.filter(pk__in=record_ids, person__isnull=True)
         .order_by("received_at", "id")
-        .values(*RECORD_FIELDS)
+        .values_list(*RECORD_FIELDS)
     )
     summary.skipped = len(set(record_ids)) - len(rows)
     if not rows:
@@ -229,13 +222,13 @@ def _known_views(person_ids: set[int]) -> tuple[list[RecordView], list[int]]:
     """The records of these (unmerged) persons as the linker sees them, each with its person; a person
     no record is linked to yet is seen through its canonical values (`person_views`)."""
     ids = sorted(person_ids)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple] = []
     for start in range(0, len(ids), CHUNK):
         rows += SourceRecord.objects.filter(
             person_id__in=ids[start : start + CHUNK], person__merged_into__isnull=True
-        ).values(*RECORD_FIELDS, "person_id")
-    views = [record_view(row) for row in rows]
-    persons = [row["person_id"] for row in rows]
+        ).values_list(*RECORD_FIELDS, "person_id")
+    views = [record_view(row[:-1]) for row in rows]
+    persons = [row[-1] for row in rows]
     with_records = set(persons)
     without = [pk for pk in ids if pk not in with_records]
     for start in range(0, len(without), CHUNK):
@@ -407,12 +400,9 @@ def _link_pending(run: LinkRun) -> None:
     stage = _Stages()
     with stage("read"):
         # One pass of a server-side cursor over the pending records, not a query per chunk of ids.
-        # Tuples, not dicts: a view per row straight from them (200,000 records read 2.7 s -> 1.5 s).
         new_views = [
-            RecordView(pk, surname, given, patronymic, birth, sex, citizenship or "", doc_type, doc, phone, tax)
-            for pk, surname, given, patronymic, birth, sex, citizenship, doc_type, doc, phone, tax in _pending(
-                SourceRecord.objects.all()
-            )
+            record_view(row)
+            for row in _pending(SourceRecord.objects.all())
             .order_by("id")
             .values_list(*RECORD_FIELDS)
             .iterator(chunk_size=20_000)
@@ -570,14 +560,12 @@ def _relink(run: LinkRun) -> None:
     now = timezone.now()
     total = SourceRecord.objects.count()
     _progress(run, total=total, processed=0)
-    rows = []
-    for row in SourceRecord.objects.order_by("id").values(*RECORD_FIELDS, "person_id").iterator(chunk_size=CHUNK):
-        rows.append(row)
-    views = [record_view(row) for row in rows]
-    current = [row["person_id"] for row in rows]
-    position_of = {row["id"]: position for position, row in enumerate(rows)}
+    rows = list(SourceRecord.objects.order_by("id").values_list(*RECORD_FIELDS, "person_id").iterator(chunk_size=CHUNK))
+    views = [record_view(row[:-1]) for row in rows]
+    current = [row[-1] for row in rows]
+    position_of = {view.id: position for position, view in enumerate(views)}
     pinned, rejected = _staff_constraints()
-    persons = [pinned.get(row["id"]) for row in rows]
+    persons = [pinned.get(view.id) for view in views]
     records_of_person: dict[int, list[int]] = defaultdict(list)
     for position, person_id in enumerate(current):
         if person_id is not None:
