@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
@@ -101,7 +102,9 @@ class BulkOutcome:
     persons_with_crossings: set[int] = field(default_factory=set)
 
 
-def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 2_000) -> BulkOutcome:
+def records_facts_materialize_bulk(
+    *, record_ids: list[int], chunk_size: int = 2_000, stated: Mapping[int, StatedDocument] | None = None
+) -> BulkOutcome:
     """The facts of many newly linked records, a chunk at a time (the one-pass linker's write path).
 
     Records that state only a person (most of a large identity file) can add only an identity
@@ -110,19 +113,53 @@ def records_facts_materialize_bulk(*, record_ids: list[int], chunk_size: int = 2
     kept; the earliest record states it). Every other record goes through `record_facts_materialize`,
     whose rules depend on the person's earlier facts (closing a registration, payments waiting for
     their patent). A record that fails is logged and counted; it stays linked and keeps its payload.
+
+    `stated` holds what the caller read already of records it has just linked from pending (so they
+    have no facts yet) and that state only a document's type and number (`STATED_DOCUMENT_SQL`):
+    those are not read again.
     """
     ref = reference_index_load()
     outcome = BulkOutcome()
+    stated = stated or {}
     for start in range(0, len(record_ids), chunk_size):
         with transaction.atomic():
-            _bulk_chunk(record_ids[start : start + chunk_size], ref, outcome)
+            _bulk_chunk(record_ids[start : start + chunk_size], ref, outcome, stated)
     return outcome
 
 
-def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> None:
+class StatedDocument(NamedTuple):
+    """A newly linked person record whose columns hold all its document: its person, its document's
+    type, the number as sent and normalized, and its citizenship (the issuing country by default)."""
+
+    person_id: int
+    document_type: str
+    number_raw: str
+    number: str
+    citizenship: str | None
+
+
+def _bulk_rows(chunk: list[int], stated: Mapping[int, StatedDocument]) -> list[tuple]:
+    """The chunk's rows as `_linked_without_facts` gives them, in id order; the ones in `stated` from
+    memory (system and arrival date are read only for a payload's parse, which they do not need)."""
+    if not stated:
+        return _linked_without_facts(chunk)
+    known = [
+        (pk, s.person_id, None, "", None, s.citizenship, (s.document_type, s.number_raw, s.number))
+        for pk in chunk
+        if (s := stated.get(pk)) is not None
+    ]
+    unknown = [pk for pk in chunk if pk not in stated]
+    if not unknown:
+        return known
+    return sorted(known + _linked_without_facts(unknown), key=lambda row: row[0])
+
+
+def _bulk_chunk(
+    chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome, stated: Mapping[int, StatedDocument]
+) -> None:
     documents: dict[tuple[str, str, str], tuple] = {}
     now = timezone.now()
-    for record_id, person_id, payload, system, received_on, citizenship, columns in _linked_without_facts(chunk):
+    for record_id, person_id, payload, system, received_on, citizenship, columns in _bulk_rows(chunk, stated):
         if columns is not None or record_type_of(payload) == RecordType.PERSON:
             if columns is not None:
                 document_type, number_raw, number = columns
@@ -174,13 +211,27 @@ def _bulk_chunk(chunk: list[int], ref: ReferenceIndex, outcome: BulkOutcome) -> 
 # identity file): its document is all in the record's own normalized columns, and its payload is not
 # read back. Anything else (a country, a date, a number sent as a JSON number, a record type spelled
 # with spaces) goes through the parse of the payload, which decides every case.
+# `{r}` is the records table's alias.
 _STATES_ONLY_ITS_COLUMNS = (
-    "COALESCE(r.payload ->> 'record_type', '') = ANY(%s) "
-    "AND COALESCE(r.payload ->> 'document_country', '') = '' "
-    "AND COALESCE(r.payload ->> 'document_issued_on', '') = '' "
-    "AND COALESCE(r.payload ->> 'document_expires_on', '') = '' "
-    "AND (r.document_number = '' OR jsonb_typeof(r.payload -> 'document_number') = 'string')"
+    "COALESCE({r}.payload ->> 'record_type', '') = ANY(%s) "
+    "AND COALESCE({r}.payload ->> 'document_country', '') = '' "
+    "AND COALESCE({r}.payload ->> 'document_issued_on', '') = '' "
+    "AND COALESCE({r}.payload ->> 'document_expires_on', '') = '' "
+    "AND ({r}.document_number = '' OR jsonb_typeof({r}.payload -> 'document_number') = 'string')"
 )
+# The spellings of a person record's type that need no stripping (the parse accepts any case).
+_PERSON_SPELLINGS = ["", RecordType.PERSON, RecordType.PERSON.upper()]
+
+
+def stated_document_sql(alias: str) -> tuple[str, list[Any]]:
+    """PostgreSQL: the document number as sent ('' for none) of the record `alias` when it is a
+    person record whose columns hold all its document, else NULL; with its parameters. A reader of
+    newly linked records selects it to build their `StatedDocument`s."""
+    condition = _STATES_ONLY_ITS_COLUMNS.format(r=alias)
+    return (
+        f"CASE WHEN {condition} THEN COALESCE({alias}.payload ->> 'document_number', '') END",
+        [_PERSON_SPELLINGS],
+    )
 
 
 def _linked_without_facts(chunk: list[int]) -> list[tuple]:
@@ -228,19 +279,18 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
         for model in FACT_MODELS
     )
     payload = SourceRecord.payload.field
-    # The spellings of a person record's type that need no stripping (the parse accepts any case).
-    person_spellings = ["", RecordType.PERSON, RecordType.PERSON.upper()]
+    only_columns = _STATES_ONLY_ITS_COLUMNS.format(r="r")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT r.id, r.person_id, r.{records.get_field('source_system').column}, "  # noqa: S608
             f"to_char(r.received_at AT TIME ZONE %s, 'YYYY-MM-DD'), r.{records.get_field('citizenship').column}, "
             f"c.only_columns, r.document_type, r.payload ->> 'document_number', r.document_number, "
             f"CASE WHEN c.only_columns THEN NULL ELSE r.payload END "
-            f"FROM {records.db_table} r CROSS JOIN LATERAL (SELECT {_STATES_ONLY_ITS_COLUMNS} AS only_columns) c "
+            f"FROM {records.db_table} r CROSS JOIN LATERAL (SELECT {only_columns} AS only_columns) c "
             f"WHERE r.id = ANY(%s) AND r.person_id IS NOT NULL {no_facts} ORDER BY r.id",
             [
                 timezone.get_current_timezone_name(),
-                person_spellings,
+                _PERSON_SPELLINGS,
                 chunk,
                 *[min(chunk), max(chunk)] * len(FACT_MODELS),
             ],

@@ -28,9 +28,11 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import CharField, Exists, OuterRef, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from exchange.facts import StatedDocument
 from linkage.blocking import candidate_person_ids
 from linkage.compare import RecordView
 from linkage.decisions import FACT_MODELS, record_attach
@@ -400,13 +402,19 @@ def _link_pending(run: LinkRun) -> None:
     stage = _Stages()
     with stage("read"):
         # One pass of a server-side cursor over the pending records, not a query per chunk of ids.
-        new_views = [
-            record_view(row)
-            for row in _pending(SourceRecord.objects.all())
+        # Each comes with the document number as sent when its columns hold all its document (most
+        # records of a large identity file): its facts are then written without reading it again.
+        new_views: list[RecordView] = []
+        stated: list[str | None] = []
+        for *values, as_sent in (
+            _pending(SourceRecord.objects.all())
+            .annotate(document_as_sent=_stated_document())
             .order_by("id")
-            .values_list(*RECORD_FIELDS)
+            .values_list(*RECORD_FIELDS, "document_as_sent")
             .iterator(chunk_size=20_000)
-        ]
+        ):
+            new_views.append(record_view(values))
+            stated.append(as_sent)
         ids = [view.id for view in new_views]
         _progress(run, total=len(ids), processed=0)
         if not ids:
@@ -435,11 +443,22 @@ def _link_pending(run: LinkRun) -> None:
     )
     with stage("plan"):
         plan = _plan(result, views, current)
-    _write(run, result, views, current, plan, now, stage)
+    _write(run, result, views, current, plan, now, stage, stated_documents=stated)
     with stage("undecided"):
         _queue_undecided(run, ids)
     _progress(run, processed=len(ids))
     logger.info("link run %s: %s", run.pk, stage)
+
+
+def _stated_document() -> Any:
+    """The pending read's `document_as_sent` (`exchange.facts.stated_document_sql`): PostgreSQL only;
+    elsewhere NULL, and each record's facts are read again from its payload."""
+    if connection.vendor != "postgresql":
+        return Value(None, output_field=CharField())
+    from exchange.facts import stated_document_sql
+
+    sql, params = stated_document_sql(connection.ops.quote_name(SourceRecord._meta.db_table))
+    return RawSQL(sql, params, output_field=CharField())  # noqa: S611 (the model's table; values bound)
 
 
 def _queue_undecided(run: LinkRun, ids: list[int]) -> None:
@@ -652,7 +671,11 @@ def _write(
     plan: _Plan,
     now: dt.datetime,
     stage: _Stages,
+    *,
+    stated_documents: Sequence[str | None] = (),
 ) -> None:
+    """Write the run's plan. `stated_documents[p]` (for the first positions, pending records) is
+    record p's document number as sent when its columns hold all its document, else None."""
     # New persons, in bulk; their ids replace the placeholders.
     roots = sorted(plan.new_person_fields)
     created: dict[int, int] = {}
@@ -718,17 +741,33 @@ def _write(
             stage["explanations"] = stage.get("explanations", 0.0) + time.perf_counter() - explaining
             with stage("links and decisions"):
                 writes.submit(_links_and_decisions_write, links, decisions, now)
+        # The server writes the links; meanwhile this process works out the new persons' name keys
+        # (from the names in memory) and the documents of the new links, which wait for the links.
+        with stage("name keys (while links are written)"):
+            writes.submit(
+                tuples_insert,
+                PersonNameKey,
+                ("person_id", "key"),
+                _name_keys_of_new_persons(created, plan, views, target),
+            )
+            first_links = [p for p in changed if current[p] is None]
+            stated = {
+                views[p].id: StatedDocument(
+                    target[p], views[p].document_type, as_sent, views[p].document_number, views[p].citizenship or None
+                )
+                for p in first_links
+                if p < len(stated_documents) and (as_sent := stated_documents[p]) is not None
+            }
         waiting = time.perf_counter()  # leaving the block waits for the writes still running
     stage["links and decisions"] = stage.get("links and decisions", 0.0) + time.perf_counter() - waiting
     moved = [views[p].id for p in changed if current[p] is not None]
     with stage("moved facts"):
         _move_facts(moved)
-    # The facts of the new links mostly wait on the server, the name keys are Python: the facts are
-    # written from another connection while the name keys are worked out (stays wait for both).
+    # The facts of the new links mostly wait on the server, the name keys of the persons that
+    # existed are read and worked out here: the facts are written from another connection meanwhile.
     with BackgroundWrites(workers=1) as facts:
-        facts.submit(_materialize_new_links, [views[p].id for p in changed if current[p] is None])
+        facts.submit(_materialize_new_links, [views[p].id for p in first_links], stated)
         with stage("name keys"):
-            _name_keys_of_new_persons(created, plan, views, target)
             _refresh_name_keys(({target[p] for p in changed} | moved_from) - created_ids)
         waiting = time.perf_counter()
     stage["facts (after name keys)"] = time.perf_counter() - waiting
@@ -809,9 +848,11 @@ PERSON_NAME_FIELDS = (
 )
 
 
-def _name_keys_of_new_persons(created: dict[int, int], plan: _Plan, views: list[RecordView], target: list) -> None:
-    """Name keys of the persons this run created, from the names in memory: every record of a new
-    person is one of this run's rows, so nothing needs reading back (the path for a large file)."""
+def _name_keys_of_new_persons(
+    created: dict[int, int], plan: _Plan, views: list[RecordView], target: list
+) -> list[tuple[int, str]]:
+    """Name keys (person id, key) of the persons this run created, from the names in memory: every
+    record of a new person is one of this run's rows, so nothing needs reading back."""
     spellings: dict[int, list[str]] = defaultdict(list)
     for root, person_id in created.items():
         fields = plan.new_person_fields[root]
@@ -821,16 +862,12 @@ def _name_keys_of_new_persons(created: dict[int, int], plan: _Plan, views: list[
             view = views[position]
             spellings[person_id] += [view.surname, view.given_names, view.patronymic]
     limit = PersonNameKey._meta.get_field("key").max_length
-    tuples_insert(
-        PersonNameKey,
-        ("person_id", "key"),
-        [
-            (person_id, key)
-            for person_id, names in spellings.items()
-            for key in sorted(name_keys(*names))
-            if len(key) <= limit
-        ],
-    )
+    return [
+        (person_id, key)
+        for person_id, names in spellings.items()
+        for key in sorted(name_keys(*names))
+        if len(key) <= limit
+    ]
 
 
 def _refresh_name_keys(person_ids: Iterable[int]) -> None:
@@ -858,14 +895,17 @@ def _refresh_name_keys(person_ids: Iterable[int]) -> None:
         )
 
 
-def _materialize_new_links(record_ids: list[int]) -> None:
-    """Facts of records linked for the first time, through the exchange app's bulk path; stays are
-    rebuilt for the persons that received border crossings (a stay is derived from crossings only)."""
+def _materialize_new_links(record_ids: list[int], stated: dict[int, StatedDocument]) -> None:
+    """Facts of records linked for the first time, through the exchange app's bulk path (with the
+    documents the records' columns state, from memory); stays are rebuilt for the persons that
+    received border crossings (a stay is derived from crossings only)."""
     if not record_ids:
         return
     from exchange.facts import records_facts_materialize_bulk
 
-    outcome = records_facts_materialize_bulk(record_ids=record_ids)
+    # Records stated from memory are not read: larger chunks cost no more memory than the run holds.
+    chunk_size = 20_000 if len(stated) * 2 > len(record_ids) else 2_000
+    outcome = records_facts_materialize_bulk(record_ids=record_ids, chunk_size=chunk_size, stated=stated)
     for person_id in sorted(outcome.persons_with_crossings):
         person_rebuild_stays(person=Person(pk=person_id))
 
