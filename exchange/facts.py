@@ -173,21 +173,22 @@ def _bulk_chunk(
                     logger.exception("Facts of record %s (%s) could not be materialized", record_id, system)
                     outcome.failed.append(record_id)
                     continue
-            if document is not None and document.country:
+            if document is None or not document.country:
+                continue
+            # Most records repeat a document an earlier one of the chunk stated: its row is built once.
+            key = (document.document_type, document.country, document.number)
+            if key not in documents:
                 # Parsed by the rules that accepted the record; the table's constraints stand behind them.
-                documents.setdefault(
-                    (document.document_type, document.country, document.number),
-                    (
-                        person_id,
-                        record_id,
-                        document.document_type,
-                        document.country,
-                        document.number_raw.strip(),
-                        document.number,
-                        document.issued_on,
-                        document.expires_on,
-                        now,
-                    ),
+                documents[key] = (
+                    person_id,
+                    record_id,
+                    document.document_type,
+                    document.country,
+                    document.number_raw.strip(),
+                    document.number,
+                    document.issued_on,
+                    document.expires_on,
+                    now,
                 )
             continue
         # Earlier records' documents first, so that the earliest record states a shared document.
