@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -272,7 +273,7 @@ def _chunk_write(
                 supersedes_id = id_of[corrected]
             values = _source_record_values(parsed, raw=outcome.raw, received_at=received_at)
             values["supersedes_id"] = supersedes_id
-            pending.append((parsed.key, tuple(values[column] for column in RECORD_INSERT_COLUMNS)))
+            pending.append((parsed.key, _insert_row(values)))
     flush()
     QuarantinedRow.objects.bulk_create(quarantined)
     # The chunk before this one is committed first: the cursor only moves forward. Its failure stops
@@ -319,6 +320,10 @@ RECORD_INSERT_COLUMNS = (
     "supersedes_id",
     "link_reason",
 )
+
+
+# A record's values in RECORD_INSERT_COLUMNS order (a C getter: it runs for every row of a file).
+_insert_row = itemgetter(*RECORD_INSERT_COLUMNS)
 
 
 def _source_record_values(parsed: ParsedRecord, *, raw: Mapping[str, Any], received_at: dt.datetime) -> dict[str, Any]:
