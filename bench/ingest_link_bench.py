@@ -13,6 +13,10 @@ What is timed, in one run on the same file:
 * **Splink 4 + DuckDB** (ordinary configuration, as in `linkage_bench.py`): reading the same CSV,
   folding names to ASCII, training (u by sampling, m by EM) and clustering at 0.99.
 
+Each method is reported with its wall time and the machine's CPU time over it (every process,
+the PostgreSQL server included, from /proc/stat): on two cores a method cannot take less wall time
+than half its CPU time, whatever its order of work.
+
 The file is the identity columns of the exchange format (`docs/exchange-format.md`), one `person`
 row per generated agency record that states a birth date, a sex and a citizenship (the demo
 generator's patent-payment and self-registration records that carry only a name and a tax id are
