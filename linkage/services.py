@@ -751,13 +751,7 @@ def _write(
                 _name_keys_of_new_persons(created, plan, views, target),
             )
             first_links = [p for p in changed if current[p] is None]
-            stated = {
-                views[p].id: StatedDocument(
-                    target[p], views[p].document_type, as_sent, views[p].document_number, views[p].citizenship or None
-                )
-                for p in first_links
-                if p < len(stated_documents) and (as_sent := stated_documents[p]) is not None
-            }
+            with_facts, stated = _facts_of_first_links(first_links, views, target, stated_documents)
         waiting = time.perf_counter()  # leaving the block waits for the writes still running
     stage["links and decisions"] = stage.get("links and decisions", 0.0) + time.perf_counter() - waiting
     moved = [views[p].id for p in changed if current[p] is not None]
@@ -766,7 +760,7 @@ def _write(
     # The facts of the new links mostly wait on the server, the name keys of the persons that
     # existed are read and worked out here: the facts are written from another connection meanwhile.
     with BackgroundWrites(workers=1) as facts:
-        facts.submit(_materialize_new_links, [views[p].id for p in first_links], stated)
+        facts.submit(_materialize_new_links, with_facts, stated)
         with stage("name keys"):
             _refresh_name_keys(({target[p] for p in changed} | moved_from) - created_ids)
         waiting = time.perf_counter()
@@ -778,6 +772,34 @@ def _write(
         queued = _queue_reviews(run, result, views, plan, target)
     auto_linked = len(changed) - len(creators)
     _progress(run, auto_linked=auto_linked, new_persons=len(created), queued_for_review=queued)
+
+
+def _facts_of_first_links(
+    positions: list[int], views: list[RecordView], target: list, stated_documents: Sequence[str | None]
+) -> tuple[list[int], dict[int, StatedDocument]]:
+    """The records linked for the first time whose facts are still to write, in id order, and the
+    documents of those whose columns hold all their document. Such a record states no fact but that
+    document, so it is left out when it states none, or one an earlier record of the run states
+    (which writes it: the earliest record states a shared document). A million-record identity file
+    then writes the facts of its hundred thousand documents, not of its million records."""
+    record_ids: list[int] = []
+    stated: dict[int, StatedDocument] = {}
+    seen: set[tuple[str, str, str]] = set()
+    for position in positions:
+        view = views[position]
+        as_sent = stated_documents[position] if position < len(stated_documents) else None
+        if as_sent is None:
+            record_ids.append(view.id)  # its facts are read from its payload
+            continue
+        document = (view.document_type, view.document_number, view.citizenship)
+        if not view.document_number or document in seen:
+            continue
+        seen.add(document)
+        record_ids.append(view.id)
+        stated[view.id] = StatedDocument(
+            target[position], view.document_type, as_sent, view.document_number, view.citizenship or None
+        )
+    return record_ids, stated
 
 
 DECISION_COLUMNS = ("kind", "record_id", "person_id", "other_person_id", "score", "reason", "decided_at")

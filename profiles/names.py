@@ -138,6 +138,7 @@ _LOOKALIKES = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
 _DOCUMENT_NOISE = re.compile(r"[^A-Z0-9]")
 
 
+@lru_cache(maxsize=200_000)  # a person's document number comes again in each of their records
 def normalize_document_number(number: str) -> str:
     """`АА 123-45 67` and `aa1234567` both become `AA1234567`."""
     return _DOCUMENT_NOISE.sub("", (number or "").upper().translate(_LOOKALIKES))
