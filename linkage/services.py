@@ -54,9 +54,10 @@ from migrant_platform.bulk import (
     instances_insert,
     json_text,
     tuples_insert,
+    tuples_insert_new,
     update_from_rows,
 )
-from profiles.models import Person, PersonNameKey, SourceRecord
+from profiles.models import IdentityDocument, Person, PersonNameKey, SourceRecord
 from profiles.names import name_keys
 from profiles.services import person_create, person_rebuild_stays
 from reference.models import Country
@@ -701,13 +702,19 @@ def _write(
     identical = {"summary": "Identical identity fields to a record of this person.", "run": run.pk}
     identical_text = json_text(identical)
     explained: dict[tuple, dict[str, Any]] = {}
+    first_links = [p for p in changed if current[p] is None]
+    with stage("documents"):
+        documents, with_facts, stated = _documents_of_first_links(first_links, views, target, stated_documents, now)
     # The links and decisions of one chunk go to the database while the next chunk is explained.
     with BackgroundWrites() as writes:
         for start in range(0, len(changed), WRITE_CHUNK):
             links: list[tuple[int, int, float | None, dict | JsonText]] = []
             decisions = []
+            chunk_documents = []
             explaining = time.perf_counter()
             for position in changed[start : start + WRITE_CHUNK]:
+                if position in documents:
+                    chunk_documents.append(documents[position])
                 node = result.node_of[position]
                 if position in creators:
                     score, reason = None, {**_new_person_reason(result, node), "run": run.pk}
@@ -740,7 +747,7 @@ def _write(
                 )
             stage["explanations"] = stage.get("explanations", 0.0) + time.perf_counter() - explaining
             with stage("links and decisions"):
-                writes.submit(_links_and_decisions_write, links, decisions, now)
+                writes.submit(_links_and_decisions_write, links, decisions, now, chunk_documents)
         # The server writes the links; meanwhile this process works out the new persons' name keys
         # (from the names in memory) and the documents of the new links, which wait for the links.
         with stage("name keys (while links are written)"):
@@ -750,8 +757,6 @@ def _write(
                 ("person_id", "key"),
                 _name_keys_of_new_persons(created, plan, views, target),
             )
-            first_links = [p for p in changed if current[p] is None]
-            with_facts, stated = _facts_of_first_links(first_links, views, target, stated_documents)
         waiting = time.perf_counter()  # leaving the block waits for the writes still running
     stage["links and decisions"] = stage.get("links and decisions", 0.0) + time.perf_counter() - waiting
     moved = [views[p].id for p in changed if current[p] is not None]
@@ -774,47 +779,92 @@ def _write(
     _progress(run, auto_linked=auto_linked, new_persons=len(created), queued_for_review=queued)
 
 
-def _facts_of_first_links(
-    positions: list[int], views: list[RecordView], target: list, stated_documents: Sequence[str | None]
-) -> tuple[list[int], dict[int, StatedDocument]]:
-    """The records linked for the first time whose facts are still to write, in id order, and the
-    documents of those whose columns hold all their document. Such a record states no fact but that
-    document, so it is left out when it states none, or one an earlier record of the run states
-    (which writes it: the earliest record states a shared document). A million-record identity file
-    then writes the facts of its hundred thousand documents, not of its million records."""
+def _documents_of_first_links(
+    positions: list[int],
+    views: list[RecordView],
+    target: list,
+    stated_documents: Sequence[str | None],
+    now: dt.datetime,
+) -> tuple[dict[int, tuple], list[int], dict[int, StatedDocument]]:
+    """Where the facts of the records linked for the first time are written, `positions` in id order.
+
+    A record whose columns hold all its document (`stated_documents`) states no fact but that
+    document. The first such record of each document has its document written with its link, in
+    the link's transaction: the foreign-key check then finds the record locked and in memory
+    already, where a later transaction locked a million-record table's pages one by one again
+    (111,000 documents: 7.8 s of commits). Later records of the same document state nothing new,
+    nor does one without a document. A document that a record stating more (a date, a country,
+    other facts) may state first is left, with its first such record, to the facts pass, which
+    takes the records in id order: the earliest record states a shared document.
+
+    Returns the document rows by position (IdentityDocument.INSERT_COLUMNS), then the records left
+    to the facts pass in id order, with the documents of those stated in memory.
+    """
+    from exchange.parsing import person_document_of_columns
+
+    in_link: dict[int, tuple] = {}
     record_ids: list[int] = []
     stated: dict[int, StatedDocument] = {}
     seen: set[tuple[str, str, str]] = set()
+    read_again: set[tuple[str, str]] = set()  # (type, number) of the records read from their payload so far
     for position in positions:
         view = views[position]
         as_sent = stated_documents[position] if position < len(stated_documents) else None
         if as_sent is None:
-            record_ids.append(view.id)  # its facts are read from its payload
+            record_ids.append(view.id)
+            if view.document_number:
+                read_again.add((view.document_type, view.document_number))
             continue
-        document = (view.document_type, view.document_number, view.citizenship)
-        if not view.document_number or document in seen:
-            continue
-        seen.add(document)
-        record_ids.append(view.id)
-        stated[view.id] = StatedDocument(
-            target[position], view.document_type, as_sent, view.document_number, view.citizenship or None
+        citizenship = view.citizenship or None
+        document = person_document_of_columns(
+            document_type=view.document_type, number_raw=as_sent, number=view.document_number, citizenship=citizenship
         )
-    return record_ids, stated
+        if document is None or not document.country:
+            continue
+        key = (document.document_type, document.country, document.number)
+        if key in seen:
+            continue
+        seen.add(key)
+        if (view.document_type, view.document_number) in read_again:
+            record_ids.append(view.id)
+            stated[view.id] = StatedDocument(
+                target[position], view.document_type, as_sent, view.document_number, citizenship
+            )
+            continue
+        in_link[position] = (
+            target[position],
+            view.id,
+            document.document_type,
+            document.country,
+            document.number_raw.strip(),
+            document.number,
+            None,  # issued on: a record stating a date is read from its payload
+            None,  # expires on: likewise
+            now,
+        )
+    return in_link, record_ids, stated
 
 
 DECISION_COLUMNS = ("kind", "record_id", "person_id", "other_person_id", "score", "reason", "decided_at")
 
 
 def _links_and_decisions_write(
-    links: list[tuple[int, int, float | None, dict | JsonText]], decisions: list[tuple], now: dt.datetime
+    links: list[tuple[int, int, float | None, dict | JsonText]],
+    decisions: list[tuple],
+    now: dt.datetime,
+    documents: Sequence[tuple] = (),
 ) -> None:
-    """The links of a chunk of records and their decisions, in one transaction: a crash between the two
-    would leave records linked with no decision, which no later run picks up (a linked record is not
-    pending). Chunks go to the background connections whole, so the server still runs two at once
-    (as fast as a link UPDATE and a decisions COPY side by side: 200,000 records 5.9 s either way)."""
+    """The links of a chunk of records, their decisions and the documents their links write
+    (`_documents_of_first_links`), in one transaction: a crash between them would leave records
+    linked with no decision, which no later run picks up (a linked record is not pending). Chunks go
+    to the background connections whole, so the server still runs two at once (as fast as a link
+    UPDATE and a decisions COPY side by side: 200,000 records 5.9 s either way); no two chunks write
+    the same document."""
     with transaction.atomic():
         _records_update_links(links, now)
         tuples_insert(LinkDecision, DECISION_COLUMNS, decisions)
+        # A document stored before, by an earlier delivery, keeps its record (the unique constraint).
+        tuples_insert_new(IdentityDocument, IdentityDocument.INSERT_COLUMNS, documents)
 
 
 def _records_update_links(links: list[tuple[int, int, float | None, dict | JsonText]], now: dt.datetime) -> None:

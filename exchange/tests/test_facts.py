@@ -273,30 +273,35 @@ def test_documents_stated_only_in_columns_are_those_the_parse_of_the_payload_giv
 
 def test_a_link_run_writes_the_documents_of_records_stated_in_memory_as_the_parse_gives_them():
     """The one-pass link keeps, from its read of the pending records, the number as sent of those
-    whose columns hold all their document, and writes their documents without reading them again
-    (PostgreSQL); the others are parsed. The documents are the same as the per-record path's, each
-    with its earliest record and that record's person."""
+    whose columns hold all their document, and writes their documents with their links, without
+    reading them again (PostgreSQL); the others are parsed. The documents are the same as the
+    per-record path's, each with its earliest record and that record's person, also when a record
+    that is parsed states a document before one that states it in its columns."""
     from exchange.tests.rows import person_row
     from linkage.services import _stated_document, records_link_pending
 
     rows = [
+        person_row("L-0", document_number="GH 555", document_issued_on="2019-01-10"),  # a date: parsed
         person_row("L-1", document_number=" AB 1234567 "),  # columns only
         person_row("L-2", document_number="CD7654321", document_issued_on="2020-01-10"),  # a date: parsed
         person_row("L-3", document_number="AB-1234567", document_country="UZB"),  # shares L-1's document
         person_row("L-4", document_type="rvp", document_number="77 123456", record_type="PERSON"),  # Russia's
         person_row("L-5", document_type=None, document_number=None),  # no document
         person_row("L-6", document_number="AB1234567"),  # columns only, repeats L-1's document
+        person_row("L-7", document_number="GH555"),  # columns only, L-0's document: L-0 states it
     ]
     batch_ingest(rows=rows, origin=ImportBatch.Origin.API, link_each_chunk=False)
     stated = dict(SourceRecord.objects.annotate(as_sent=_stated_document()).values_list("source_record_id", "as_sent"))
     if connection.vendor == "postgresql":
         assert stated == {
+            "L-0": None,
             "L-1": " AB 1234567 ",
             "L-2": None,
             "L-3": None,
             "L-4": "77 123456",
             "L-5": "",
             "L-6": "AB1234567",
+            "L-7": "GH555",
         }
     else:
         assert set(stated.values()) == {None}  # every record's facts are read from its payload
@@ -316,6 +321,7 @@ def test_a_link_run_writes_the_documents_of_records_stated_in_memory_as_the_pars
         for d in IdentityDocument.objects.select_related("source_record")
     }
     assert documents == {
+        ("passport", "UZB", "GH 555", "GH555", dt.date(2019, 1, 10), "L-0"),
         ("passport", "UZB", "AB 1234567", "AB1234567", None, "L-1"),
         ("passport", "UZB", "CD7654321", "CD7654321", dt.date(2020, 1, 10), "L-2"),
         ("rvp", "RUS", "77 123456", "77123456", None, "L-4"),
