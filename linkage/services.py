@@ -749,7 +749,7 @@ def _write(
             with stage("links and decisions"):
                 writes.submit(_links_and_decisions_write, links, decisions, now, chunk_documents)
         # The server writes the links; meanwhile this process works out the new persons' name keys
-        # (from the names in memory) and the documents of the new links, which wait for the links.
+        # from the names in memory, and a background connection inserts them.
         with stage("name keys (while links are written)"):
             writes.submit(
                 tuples_insert,
