@@ -169,6 +169,22 @@ def test_a_residence_permit_may_be_indefinite(person):
     assert (permit.kind, permit.valid_to, permit.region_id) == ("vnzh", None, "77")
 
 
+def stored_documents() -> set[tuple]:
+    """Each stored document: type, issuing country, number as sent and normalized, issue date, and
+    the id its source system gave the record that states it."""
+    return {
+        (
+            d.document_type,
+            d.issuing_country_id,
+            d.number,
+            d.number_normalized,
+            d.issued_on,
+            d.source_record.source_record_id,
+        )
+        for d in IdentityDocument.objects.select_related("source_record")
+    }
+
+
 def test_the_bulk_path_writes_what_the_per_record_path_writes(person):
     from exchange.facts import records_facts_materialize_bulk
     from exchange.tests.rows import person_row
@@ -251,18 +267,7 @@ def test_documents_stated_only_in_columns_are_those_the_parse_of_the_payload_giv
 
     outcome = records_facts_materialize_bulk(record_ids=[record.pk for record in records])
 
-    documents = {
-        (
-            d.document_type,
-            d.issuing_country_id,
-            d.number,
-            d.number_normalized,
-            d.issued_on,
-            d.source_record.source_record_id,
-        )
-        for d in IdentityDocument.objects.select_related("source_record")
-    }
-    assert documents == {
+    assert stored_documents() == {
         ("passport", "UZB", "AB 1234567", "AB1234567", None, "C-1"),
         ("passport", "UZB", "CD7654321", "CD7654321", dt.date(2020, 1, 10), "C-2"),
         ("rvp", "RUS", "77 123456", "77123456", None, "C-4"),
@@ -309,18 +314,7 @@ def test_a_link_run_writes_the_documents_of_records_stated_in_memory_as_the_pars
     run = records_link_pending()
 
     assert run.status == run.Status.DONE
-    documents = {
-        (
-            d.document_type,
-            d.issuing_country_id,
-            d.number,
-            d.number_normalized,
-            d.issued_on,
-            d.source_record.source_record_id,
-        )
-        for d in IdentityDocument.objects.select_related("source_record")
-    }
-    assert documents == {
+    assert stored_documents() == {
         ("passport", "UZB", "GH 555", "GH555", dt.date(2019, 1, 10), "L-0"),
         ("passport", "UZB", "AB 1234567", "AB1234567", None, "L-1"),
         ("passport", "UZB", "CD7654321", "CD7654321", dt.date(2020, 1, 10), "L-2"),
