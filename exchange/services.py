@@ -32,7 +32,7 @@ from exchange.parsing import ParsedRecord, ReferenceIndex, raw_source_key
 from exchange.readers import TextRow
 from exchange.selectors import Outcome, ParsedRow, RowOutcome, reference_index_load, rows_classify, rows_parse
 from exchange.tasks import linker_get, records_link_enqueue
-from migrant_platform.bulk import BackgroundWrites, tuples_insert_returning_ids
+from migrant_platform.bulk import BackgroundWrites, few_garbage_collections, tuples_insert_returning_ids
 from profiles.models import SourceRecord
 from reference.models import SourceSystem
 
@@ -48,6 +48,7 @@ class BatchConflict(Exception):
     """The file is being imported by another process, or was imported with another default system."""
 
 
+@few_garbage_collections()
 def batch_ingest(
     *,
     rows: Iterable[Mapping[str, Any]],

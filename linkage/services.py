@@ -51,6 +51,7 @@ from linkage.normalize import has_cyrillic
 from migrant_platform.bulk import (
     BackgroundWrites,
     JsonText,
+    few_garbage_collections,
     instances_insert,
     json_text,
     tuples_insert,
@@ -527,6 +528,7 @@ def _progress(run: LinkRun, **fields: Any) -> None:
     LinkRun.objects.filter(pk=run.pk).update(**fields)
 
 
+@few_garbage_collections()
 def _run_job(run_id: int, work: Callable[[LinkRun], None]) -> LinkRun:
     """Start the queued run (one at a time), do the work, and mark it done or failed with the error."""
     try:
