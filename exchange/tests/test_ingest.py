@@ -450,3 +450,23 @@ class TestALargeFileStoresTwoChunksAtOnce:
         # Two chunks being stored and the next one parsed meanwhile.
         assert 0 < seen["max_ahead"] <= 3 * chunk_size
         assert counts(batch) == (total, total, 0, 0)
+
+
+def test_a_file_is_read_with_few_garbage_collections_and_the_process_gets_its_own_back_after():
+    import gc
+
+    from migrant_platform.bulk import BULK_GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    thresholds_while_read = []
+
+    def rows():
+        for number in range(1, 4):
+            thresholds_while_read.append(gc.get_threshold())
+            yield person_row(f"B-{number}")
+
+    batch = ingest(rows(), origin=CLI, checksum="gc")
+
+    assert counts(batch)[1] == 3
+    assert thresholds_while_read == [BULK_GC_THRESHOLDS] * 3
+    assert gc.get_threshold() == before

@@ -651,3 +651,29 @@ def test_candidate_persons_are_found_by_every_blocking_key_alike_in_sql_and_in_t
     assert _candidate_person_ids_orm(new) == expected
     if connection.vendor == "postgresql":
         assert _candidate_person_ids_postgresql(new) == expected
+
+
+@pytest.mark.django_db
+def test_a_link_run_collects_garbage_rarely_and_gives_the_thresholds_back_after(monkeypatch):
+    import gc
+
+    from linkage import services
+    from migrant_platform.bulk import BULK_GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
+    receive(surname="Алиев", given_names="Шерзод", document_number="FA7654321", system="MIGREG")
+    thresholds_while_linking = []
+    real = services.link_views
+
+    def link_views_observed(*args, **kwargs):
+        thresholds_while_linking.append(gc.get_threshold())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "link_views", link_views_observed)
+
+    run = records_link_pending()
+
+    assert (run.status, run.total) == ("done", 2)
+    assert thresholds_while_linking == [BULK_GC_THRESHOLDS]
+    assert gc.get_threshold() == before

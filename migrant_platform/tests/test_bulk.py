@@ -310,3 +310,42 @@ def test_after_a_failed_background_write_the_next_submit_raises_and_writes_nothi
                 writes.submit(_person_create, "NEVER WRITTEN")  # the failure is reported again, not written
     assert raised_by_submit
     assert not Person.objects.exists()
+
+
+def test_a_bulk_job_collects_garbage_rarely_and_gives_the_thresholds_back_when_the_last_job_ends():
+    import gc
+    import threading
+
+    from migrant_platform.bulk import BULK_GC_THRESHOLDS, few_garbage_collections
+
+    before = gc.get_threshold()
+    assert before != BULK_GC_THRESHOLDS
+    first_entered, second_entered, first_left = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, tuple[int, ...]] = {}
+
+    def first_job() -> None:
+        with few_garbage_collections():
+            first_entered.set()
+            second_entered.wait(5)
+        first_left.set()
+
+    def second_job() -> None:
+        first_entered.wait(5)
+        with few_garbage_collections():
+            second_entered.set()
+            first_left.wait(5)
+            # The first job ended while this one runs: its thresholds stay until this one ends too.
+            seen["after the first ended"] = gc.get_threshold()
+
+    threads = [threading.Thread(target=first_job), threading.Thread(target=second_job)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert seen["after the first ended"] == BULK_GC_THRESHOLDS
+    assert gc.get_threshold() == before
+    with pytest.raises(ZeroDivisionError), few_garbage_collections():
+        assert gc.get_threshold() == BULK_GC_THRESHOLDS
+        1 / 0  # noqa: B018
+    assert gc.get_threshold() == before
