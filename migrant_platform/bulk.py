@@ -41,9 +41,10 @@ def _json_bytes(value: Any) -> bytes:
 
 # A bulk job (a file of a million rows, a link run) keeps millions of objects alive for minutes and
 # makes almost no reference cycles. With CPython's default thresholds the collector scans the
-# survivors again every 700 allocations, and the whole heap each time it has grown by a quarter:
-# 200,000 records took 11-12 s to ingest and 20-23 s to link, 7 s and 14-15 s with these.
-BULK_GC_THRESHOLDS = (100_000, 50, 1_000)
+# survivors again every 700 allocations, and the whole heap each time it has grown by a quarter. A
+# young generation of a million objects outlives a chunk of 20,000 parsed rows, so few survive to
+# be scanned again (bench/bulk_gc_bench.py; figures in BENCHMARKS.md, session 12).
+BULK_GC_THRESHOLDS = (1_000_000, 20, 1_000)
 _gc_lock = threading.Lock()
 _gc_jobs = 0
 _gc_thresholds_before: tuple[int, int, int] = gc.get_threshold()
@@ -52,7 +53,7 @@ _gc_thresholds_before: tuple[int, int, int] = gc.get_threshold()
 @contextlib.contextmanager
 def few_garbage_collections() -> Iterator[None]:
     """Collect garbage rarely while a bulk job runs; the process's thresholds come back when the last
-    job running in it (in any thread) ends. Cycles are still collected, every 100,000 allocations."""
+    job running in it (in any thread) ends. Cycles are still collected, every million allocations."""
     global _gc_jobs, _gc_thresholds_before
     with _gc_lock:
         if _gc_jobs == 0:
