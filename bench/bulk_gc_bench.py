@@ -10,7 +10,8 @@ turns so that a drift of the machine's speed spreads over all of them:
 * `default`: CPython's thresholds (700, 10, 10), as the jobs ran before session 12;
 * `freeze`: CPython's thresholds, every object that exists before the job frozen (`gc.freeze()`);
 * `bulk`: the jobs' own setting, `migrant_platform.bulk.BULK_GC_THRESHOLDS`;
-* `off`: no collection at all during the jobs (the floor; not safe for a job that makes cycles).
+* `off`: no collection at all during the jobs (the floor; not safe for a job that makes cycles);
+* `G0/G1/G2`, e.g. `100000/50/1000`: the jobs run with these thresholds instead.
 
 Reported per run: wall time and the machine's CPU time (every process and the server, /proc/stat)
 of the ingest and of the link, and the process's peak RSS.
@@ -60,6 +61,8 @@ def run_one(path: Path, setting: str) -> dict[str, float]:
         gc.freeze()
     if setting == "off":
         gc.disable()
+    if "/" in setting:
+        bulk.BULK_GC_THRESHOLDS = tuple(int(part) for part in setting.split("/"))
     figures: dict[str, float] = {}
     started, cpu = time.perf_counter(), machine_cpu_seconds()
     with path.open(encoding="utf-8", newline="") as handle:
