@@ -41,9 +41,9 @@ def _json_bytes(value: Any) -> bytes:
 
 # A bulk job (a file of a million rows, a link run) keeps millions of objects alive for minutes and
 # makes almost no reference cycles. With CPython's default thresholds the collector scans the
-# survivors again every 700 allocations, and the whole heap each time it has grown by a quarter. A
-# young generation of a million objects outlives a chunk of 20,000 parsed rows, so few survive to
-# be scanned again (bench/bulk_gc_bench.py; figures in BENCHMARKS.md, session 12).
+# survivors again every 700 allocations, and the whole heap each time it has grown by a quarter.
+# With a young generation of a million objects most of a 20,000-row chunk's objects die before a
+# collection, so few are scanned twice (bench/bulk_gc_bench.py; figures in BENCHMARKS.md, session 12).
 BULK_GC_THRESHOLDS = (1_000_000, 20, 1_000)
 _gc_lock = threading.Lock()
 _gc_jobs = 0
