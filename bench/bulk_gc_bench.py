@@ -97,6 +97,7 @@ def main() -> None:
         return
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "migrant_platform.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "1")  # the children inherit both
     import django
 
     django.setup()  # the generator imports the models; the file is written without a query
@@ -113,7 +114,6 @@ def main() -> None:
                 check=True,
                 capture_output=True,
                 text=True,
-                env={**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "1")},
             ).stdout
             figures = json.loads(output.strip().splitlines()[-1])
             print(
@@ -121,6 +121,12 @@ def main() -> None:
                 f"| {figures['link_cpu']:.1f} s | {figures['rss_mib']:.0f} MiB |",
                 flush=True,
             )
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        connection.execute("DROP DATABASE IF EXISTS bulk_gc_bench")
+    path.unlink()
+    path.parent.rmdir()
 
 
 if __name__ == "__main__":
