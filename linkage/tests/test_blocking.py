@@ -32,3 +32,22 @@ def test_birth_date_and_citizenship_bring_together_spellings_in_two_scripts_only
     pairs = _pairs(cyrillic, latin, stranger)
     # Cyrillic against either Latin spelling; two Latin spellings with other prefixes never.
     assert pairs == {(0, 1), (0, 2)}
+
+
+def test_a_record_whose_names_share_a_prefix_is_not_paired_with_itself():
+    born = dt.date(1990, 3, 4)
+    karim = RecordView(id=0, surname="KARIMOV", given_names="KARIM", birth_date=born, citizenship="UZB")
+    brother = RecordView(id=1, surname="KARIMOV", given_names="KAMOL", birth_date=born, citizenship="UZB")
+    assert _pairs(karim, brother) == {(0, 1)}
+
+
+def test_pairs_come_once_each_in_the_order_the_blocks_first_bring_them_together():
+    born = dt.date(1990, 3, 4)
+    views = [
+        RecordView(id=0, surname="KARIMOV", given_names="JASUR", birth_date=born, document_number="AA1"),
+        RecordView(id=1, surname="KARIMOV", given_names="JASUR", birth_date=born, document_number="AA1"),
+        RecordView(id=2, surname="KARIMOVA", given_names="JASURA", birth_date=born),
+    ]
+    pairs = list(candidate_pairs(views))
+    # The document block pairs 0 and 1 first; the birth date and surname prefix block adds the rest.
+    assert pairs == [(0, 1), (0, 2), (1, 2)]
