@@ -8,7 +8,9 @@ Django, so the benchmark runs it on generated records.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import ne
 from typing import Any
 
 from linkage.normalize import (
@@ -64,15 +66,18 @@ def jaro_winkler(a: str, b: str, prefix_scale: float = 0.1) -> float:
     matched_b = [False] * len_b
     matches_a = []
     for i, char in enumerate(a):
-        for j in range(max(0, i - window), min(len_b, i + window + 1)):
-            if not matched_b[j] and b[j] == char:
-                matched_b[j] = True
-                matches_a.append(char)
-                break
+        # The first unmatched equal character of b within the window (str.find scans in C).
+        end = min(len_b, i + window + 1)
+        j = b.find(char, max(0, i - window), end)
+        while j != -1 and matched_b[j]:
+            j = b.find(char, j + 1, end)
+        if j != -1:
+            matched_b[j] = True
+            matches_a.append(char)
     if not matches_a:
         return 0.0
-    matches_b = [b[j] for j in range(len_b) if matched_b[j]]
-    transpositions = sum(x != y for x, y in zip(matches_a, matches_b, strict=True)) / 2
+    matches_b = [char for char, matched in zip(b, matched_b, strict=True) if matched]
+    transpositions = sum(map(ne, matches_a, matches_b)) / 2
     m = len(matches_a)
     jaro = (m / len_a + m / len_b + (m - transpositions) / m) / 3
     prefix = 0
@@ -88,15 +93,16 @@ def within_one_edit(a: str, b: str) -> bool:
     if a == b:
         return True
     len_a, len_b = len(a), len(b)
+    if len_a == len_b:
+        differing = sum(map(ne, a, b))  # counted in C: most pairs compared differ in many places
+        if differing == 1:
+            return True
+        if differing != 2:
+            return False
+        first = next(i for i in range(len_a) if a[i] != b[i])
+        return a[first + 1] != b[first + 1] and a[first] == b[first + 1] and a[first + 1] == b[first]
     if abs(len_a - len_b) > 1:
         return False
-    if len_a == len_b:
-        diffs = [i for i in range(len_a) if a[i] != b[i]]
-        if len(diffs) == 1:
-            return True
-        return (
-            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
-        )
     if len_a > len_b:
         a, b = b, a
     # b is one longer: skip one character of b.
@@ -123,14 +129,10 @@ class RecordView:
     tax_id: str = ""
     # Normalized address, when the source sends one: the relatives guard reads it.
     address: str = ""
-    _cache: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False)
 
     def derived(self, kind: str, origin: str) -> Any:
-        """Folded forms of this record's names for one origin, computed once per record."""
-        key = (kind, origin, "")
-        if key not in self._cache:
-            self._cache[key] = _DERIVE[kind](self, origin)
-        return self._cache[key]
+        """A folded form of one of this record's names for one origin (`_DERIVE`)."""
+        return derived_form(kind, origin, getattr(self, _DERIVE[kind][0]))
 
 
 def _clean(text: str) -> str:
@@ -142,24 +144,51 @@ def _primary(text: str, origin: str) -> str:
     return joiner.join(fold_word(word, origin) for word in name_words(text))
 
 
-_DERIVE = {
-    "surname_clean": lambda r, o: _clean(r.surname),
-    "given_clean": lambda r, o: _clean(r.given_names),
-    "surname_forms": lambda r, o: name_forms(r.surname, o),
-    "given_forms": lambda r, o: given_name_forms(r.given_names, o),
-    "given_first_forms": lambda r, o: (
-        given_name_forms(name_words(r.given_names)[0], o) if r.given_names else frozenset()
+def _first_word_skeleton(text: str, origin: str) -> str:
+    return skeleton(name_words(text)[0], origin) if text.strip() else ""
+
+
+# Each kind of folded form: the name field it is made from, and how.
+_DERIVE: dict[str, tuple[str, Callable[[str, str], Any]]] = {
+    "surname_clean": ("surname", lambda t, o: _clean(t)),
+    "given_clean": ("given_names", lambda t, o: _clean(t)),
+    "surname_forms": ("surname", name_forms),
+    "given_forms": ("given_names", given_name_forms),
+    "given_first_forms": (
+        "given_names",
+        lambda t, o: given_name_forms(name_words(t)[0], o) if t else frozenset(),
     ),
-    "surname_stem": lambda r, o: frozenset({surname_stem(r.surname, o), surname_stem(r.surname, "")} - {""}),
-    "surname_skeleton": lambda r, o: skeleton(name_words(r.surname)[0], o) if r.surname.strip() else "",
-    "given_skeleton": lambda r, o: skeleton(name_words(r.given_names)[0], o) if r.given_names.strip() else "",
-    "surname_primary": lambda r, o: _primary(r.surname, o),
-    "given_primary": lambda r, o: _primary(r.given_names, o),
-    "surname_plain": lambda r, o: to_latin(r.surname),
-    "given_plain": lambda r, o: to_latin(r.given_names),
-    "father": lambda r, o: father_name(r.patronymic, o),
-    "father_neutral": lambda r, o: father_name(r.patronymic, ""),
+    "surname_stem": ("surname", lambda t, o: frozenset({surname_stem(t, o), surname_stem(t, "")} - {""})),
+    "surname_skeleton": ("surname", _first_word_skeleton),
+    "given_skeleton": ("given_names", _first_word_skeleton),
+    "surname_primary": ("surname", _primary),
+    "given_primary": ("given_names", _primary),
+    "surname_plain": ("surname", lambda t, o: to_latin(t)),
+    "given_plain": ("given_names", lambda t, o: to_latin(t)),
+    "father": ("patronymic", father_name),
+    "father_neutral": ("patronymic", lambda t, o: father_name(t, "")),
+    # Of any name field, for swap detection (`_loosely_equal`).
+    "words": ("surname", lambda t, o: tuple(name_words(t))),
+    "stem": ("surname", surname_stem),
+    "first_skeleton": ("surname", _first_word_skeleton),
 }
+# Folded forms by (kind, origin, spelling). Kept per spelling, not per record: a million records
+# carry a few tens of thousands of spellings, and every Karimov's record asked for KARIMOV's forms
+# again (a fifth of the comparison's time). Emptied when full, so a long-lived worker stays bounded.
+_derived_forms: dict[tuple[str, str, str], Any] = {}
+DERIVED_FORMS_LIMIT = 1_000_000
+
+
+def derived_form(kind: str, origin: str, text: str) -> Any:
+    """The `kind` form of the spelling `text` for one origin, worked out once per spelling."""
+    key = (kind, origin, text)
+    try:
+        return _derived_forms[key]
+    except KeyError:
+        if len(_derived_forms) >= DERIVED_FORMS_LIMIT:
+            _derived_forms.clear()
+        value = _derived_forms[key] = _DERIVE[kind][1](text, origin)
+        return value
 
 
 def pair_origins(a: RecordView, b: RecordView) -> tuple[str, ...]:
@@ -211,14 +240,16 @@ def _name_level(a: RecordView, b: RecordView, part: str, origins: tuple[str, ...
 
 def _loosely_equal(x: str, y: str, origin: str, *, surnames: bool) -> bool:
     """Two name fields are one name at the translit, stem or phonetic level (for swap detection)."""
-    if given_name_forms(x, origin) & given_name_forms(y, origin):
+    if derived_form("given_forms", origin, x) & derived_form("given_forms", origin, y):
         return True
-    words_x, words_y = name_words(x), name_words(y)
+    words_x, words_y = derived_form("words", "", x), derived_form("words", "", y)
     if not words_x or not words_y:
         return False
-    if surnames and surname_stem(x, origin) == surname_stem(y, origin):
+    if surnames and derived_form("stem", origin, x) == derived_form("stem", origin, y):
         return True
-    return len(words_x) == len(words_y) and skeleton(words_x[0], origin) == skeleton(words_y[0], origin)
+    return len(words_x) == len(words_y) and derived_form("first_skeleton", origin, x) == derived_form(
+        "first_skeleton", origin, y
+    )
 
 
 def _names_swapped(a: RecordView, b: RecordView, origins: tuple[str, ...]) -> bool:

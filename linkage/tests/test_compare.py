@@ -189,3 +189,48 @@ def test_a_run_given_its_parameters_compares_in_parallel_from_fewer_pairs():
     assert comparison_workers(between, estimating=True) == 1
     assert comparison_workers(between, estimating=False) == max(os.cpu_count() or 1, 1)
     assert comparison_workers(PARALLEL_PAIRS_NOT_ESTIMATING - 1, estimating=False) == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("AAB", "ABA", 0.6),  # window 0: only the first letters match
+        ("BANANA", "ABNANA", 0.9444),  # each repeated letter matched once, to its first free partner
+        ("ABC", "XYZ", 0.0),
+    ],
+)
+def test_jaro_winkler_with_repeated_letters(a, b, expected):
+    assert jaro_winkler(a, b) == pytest.approx(expected, abs=1e-4)
+    assert jaro_winkler(b, a) == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("AB1234567", "AB1234576", True),  # neighbours swapped
+        ("AB1234567", "AB1243576", False),  # two swaps
+        ("AB1234567", "AB1234597", True),  # one replaced
+        ("AB1234567", "AB9234597", False),  # two replaced, apart
+        ("AB1234567", "AB123457", True),  # one deleted
+        ("AB1234567", "AB12345678", True),  # one inserted at the end
+        ("AB1234567", "AB12345", False),
+    ],
+)
+def test_within_one_edit(a, b, expected):
+    assert within_one_edit(a, b) is expected
+    assert within_one_edit(b, a) is expected
+
+
+def test_folded_forms_are_kept_per_spelling_and_the_store_stays_bounded(monkeypatch):
+    from linkage import compare as module
+
+    monkeypatch.setattr(module, "_derived_forms", {})
+    monkeypatch.setattr(module, "DERIVED_FORMS_LIMIT", 3)
+    first, second = view(surname="КАРИМОВ"), view(surname="КАРИМОВ")
+    forms = first.derived("surname_forms", "UZB")
+    # Another record of the same spelling gets the very same forms, not forms worked out again.
+    assert second.derived("surname_forms", "UZB") is forms
+    for surname in ("ХОДЖАЕВ", "РАХМОНОВ", "ЮСУПОВ", "АКОПЯН"):
+        view(surname=surname).derived("surname_forms", "UZB")
+        assert len(module._derived_forms) <= 3
+    assert first.derived("surname_forms", "UZB") == forms
