@@ -114,7 +114,12 @@ class LinkDecision(models.Model):
         db_index=False,  # decision_person_idx starts with it; a linking run writes a decision per record
     )
     other_person = models.ForeignKey(
-        "profiles.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "profiles.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # decision_other_person_idx: only the decisions that name one
     )
     score = models.FloatField(null=True, blank=True)
     reason = models.TextField(blank=True)
@@ -125,12 +130,21 @@ class LinkDecision(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="Empty for the automatic linker.",
+        db_index=False,  # decision_decided_by_idx: only staff decisions
     )
     decided_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-decided_at", "-id"]
-        indexes = [models.Index(fields=["person", "decided_at"], name="decision_person_idx")]
+        indexes = [
+            models.Index(fields=["person", "decided_at"], name="decision_person_idx"),
+            # A linking run writes a decision per record with neither an other person nor a staff
+            # member: partial indexes leave those rows out (two index entries fewer per record).
+            models.Index(
+                fields=["other_person"], name="decision_other_person_idx", condition=Q(other_person__isnull=False)
+            ),
+            models.Index(fields=["decided_by"], name="decision_decided_by_idx", condition=Q(decided_by__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} record={self.record_id} person={self.person_id}"
