@@ -57,6 +57,7 @@ from migrant_platform.bulk import (
     tuples_insert,
     tuples_insert_new,
     update_from_rows,
+    values_rows,
 )
 from profiles.models import IdentityDocument, Person, PersonNameKey, SourceRecord
 from profiles.names import name_keys
@@ -408,12 +409,11 @@ def _link_pending(run: LinkRun) -> None:
         # records of a large identity file): its facts are then written without reading it again.
         new_views: list[RecordView] = []
         stated: list[str | None] = []
-        for *values, as_sent in (
+        for *values, as_sent in values_rows(
             _pending(SourceRecord.objects.all())
             .annotate(document_as_sent=_stated_document())
             .order_by("id")
             .values_list(*RECORD_FIELDS, "document_as_sent")
-            .iterator(chunk_size=20_000)
         ):
             new_views.append(record_view(values))
             stated.append(as_sent)

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from linkage.models import LinkDecision
-from migrant_platform.bulk import BackgroundWrites, instances_insert, tuples_insert_returning_ids
+from migrant_platform.bulk import BackgroundWrites, instances_insert, tuples_insert_returning_ids, values_rows
 from profiles.models import Person, SourceRecord
 
 
@@ -349,3 +349,19 @@ def test_a_bulk_job_collects_garbage_rarely_and_gives_the_thresholds_back_when_t
         assert gc.get_threshold() == BULK_GC_THRESHOLDS
         1 / 0  # noqa: B018
     assert gc.get_threshold() == before
+
+
+@pytest.mark.django_db
+def test_streamed_rows_are_the_rows_djangos_values_list_returns():
+    born = dt.date(1990, 5, 17)
+    people = [
+        Person(latin_surname=f"KARIMOV{number}", birth_date=born, sex="M", citizenship_id="UZB") for number in range(5)
+    ]
+    instances_insert(people)
+    Person.objects.filter(pk=people[1].pk).update(merged_into=people[0])
+    query = Person.objects.order_by("id").values_list("id", "latin_surname", "birth_date", "merged_into_id")
+
+    streamed = list(values_rows(query, chunk_size=2))
+
+    assert [tuple(row) for row in streamed] == list(query)
+    assert streamed[1][3] == people[0].pk and streamed[2][3] is None and streamed[0][2] == born
