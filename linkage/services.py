@@ -52,11 +52,11 @@ from migrant_platform.bulk import (
     BackgroundWrites,
     JsonText,
     few_garbage_collections,
-    instances_insert,
     json_text,
     tuples_insert,
     tuples_insert_new,
     update_from_rows,
+    values_insert_returning_ids,
     values_rows,
 )
 from profiles.models import IdentityDocument, Person, PersonNameKey, SourceRecord
@@ -685,8 +685,8 @@ def _write(
     with stage("persons"):
         for start in range(0, len(roots), CHUNK):
             chunk = roots[start : start + CHUNK]
-            persons = instances_insert([Person(**plan.new_person_fields[root]) for root in chunk])
-            created.update({root: person.pk for root, person in zip(chunk, persons, strict=True)})
+            ids = values_insert_returning_ids(Person, [plan.new_person_fields[root] for root in chunk])
+            created.update(zip(chunk, ids, strict=True))
     target = [created[-t - 1] if t is not None and t < 0 else t for t in plan.target]
     created_ids = set(created.values())
 

@@ -22,6 +22,7 @@ import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections, models, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 Model = TypeVar("Model", bound=models.Model)
@@ -303,6 +304,38 @@ def tuples_insert_returning_ids(
         return ids
     created = model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
     return [instance.pk for instance in created]
+
+
+def values_insert_returning_ids(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert rows given as {attname: value} and return their primary keys, in order; every column
+    a row leaves out takes what the ORM would give it: the field's default (a callable one called
+    for each row), the time of the insert for auto_now and auto_now_add. Values are stored as given.
+
+    For many rows of a model with few columns given, without a model instance per row: a million
+    records' 100,000 new persons cost 1.4 s of `Model.__init__` and 3 s more of preparing each
+    instance's fields (`instances_insert`)."""
+    if not rows:
+        return []
+    now = timezone.now()
+    pk_name = model._meta.pk.attname
+    fields = [f for f in model._meta.concrete_fields if f.attname != pk_name]
+    fixed: dict[str, Any] = {}
+    per_row: dict[str, Callable[[], Any]] = {}
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            fixed[field.attname] = now
+        elif field.has_default() and callable(field.default):
+            per_row[field.attname] = field.default
+        else:
+            default = field.get_default()
+            # A TextChoices member is a str subclass that binary COPY would not take as text.
+            fixed[field.attname] = str(default) if isinstance(default, str) else default
+    columns = tuple(field.attname for field in fields)
+    values = [
+        tuple(row[name] if name in row else (per_row[name]() if name in per_row else fixed[name]) for name in columns)
+        for row in rows
+    ]
+    return tuples_insert_returning_ids(model, columns, values)
 
 
 def tuples_insert_new(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:

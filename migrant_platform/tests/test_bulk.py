@@ -8,7 +8,13 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from linkage.models import LinkDecision
-from migrant_platform.bulk import BackgroundWrites, instances_insert, tuples_insert_returning_ids, values_rows
+from migrant_platform.bulk import (
+    BackgroundWrites,
+    instances_insert,
+    tuples_insert_returning_ids,
+    values_insert_returning_ids,
+    values_rows,
+)
 from profiles.models import Person, SourceRecord
 
 
@@ -365,3 +371,21 @@ def test_streamed_rows_are_the_rows_djangos_values_list_returns():
 
     assert [tuple(row) for row in streamed] == list(query)
     assert streamed[1][3] == people[0].pk and streamed[2][3] is None and streamed[0][2] == born
+
+
+@pytest.mark.django_db
+def test_rows_of_values_are_stored_with_the_defaults_the_orm_gives():
+    given = {"latin_surname": "KARIMOV", "birth_date": dt.date(1990, 5, 17), "sex": "M", "citizenship_id": "UZB"}
+    by_orm = Person.objects.create(**given)
+
+    ids = values_insert_returning_ids(Person, [given, {**given, "latin_surname": "RAHMONOV", "phone": "+79161234567"}])
+
+    first, second = (Person.objects.get(pk=pk) for pk in ids)
+    skip = {"id", "public_id", "created_at", "updated_at"}
+    as_orm = {f.attname: getattr(by_orm, f.attname) for f in Person._meta.concrete_fields if f.attname not in skip}
+    assert {name: getattr(first, name) for name in as_orm} == as_orm
+    assert (second.latin_surname, second.phone) == ("RAHMONOV", "+79161234567")
+    # A callable default is called for each row; the timestamps are the insert's.
+    assert len({by_orm.public_id, first.public_id, second.public_id}) == 3
+    assert min(first.created_at, first.updated_at, second.created_at) >= by_orm.updated_at
+    assert type(first.preferred_language) is str and first.preferred_language == by_orm.preferred_language
