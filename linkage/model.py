@@ -713,13 +713,15 @@ def cluster(
         if score.guard is not None and score.guard.cap == NEW:
             clusters.forbid(i, j)
         if score.outcome == AUTO_LINK:
-            auto.append((score.weight, i, j, score))
+            # Sorted as plain tuples (no key function), strongest first; the position breaks any tie, so
+            # the scores themselves are never compared.
+            auto.append((-score.weight, i, j, len(auto), score))
         elif score.outcome == REVIEW:
             review.append((i, j, score))
     best_edge: dict[int, tuple[int, PairScore]] = {}
     joins: list[tuple[int, int, PairScore]] = []
-    auto.sort(key=lambda item: (-item[0], item[1], item[2]))
-    for _, i, j, score in auto:
+    auto.sort()
+    for _, i, j, _, score in auto:
         root_i, root_j = clusters.find(i), clusters.find(j)
         if clusters.union(i, j):
             if root_i != root_j:
