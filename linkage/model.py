@@ -862,10 +862,6 @@ class LinkageResult:
     timings: dict[str, float]
 
 
-# A pattern whose pairs are scored one by one (`link_views`): an address or a frequent name may adjust them.
-_BY_PAIR = object()
-
-
 def link_views(
     views: Sequence[RecordView],
     *,
@@ -944,19 +940,10 @@ def link_views(
             scores[key] = PairScore(levels, weight, prob, pair_guard, outcome) if keep else None
         return scores[key]
 
-    # A pair's score is its pattern's unless an address or a frequent name can change it: those
-    # patterns' scores are worked out once, and their pairs only look them up (2.5 million pairs of
-    # a million records, two in five of them scored pair by pair before).
-    addresses = any(node.address for node in nodes)
-    of_pattern = [
-        _BY_PAIR if addresses or frequent else score_of(pid, False, 0.0)
-        for pid, (_levels, _weight, frequent) in enumerate(per_pattern)
-    ]
-    node_frequencies = [name_frequency_of(params, node) for node in nodes] if params.frequencies else []
-    scored = []
-    for (i, j), pid in zip(pairs, pair_pattern, strict=True):
-        score = of_pattern[pid]
-        if score is _BY_PAIR:
+    if params.frequencies or any(node.address for node in nodes):
+        scored = []
+        node_frequencies = [name_frequency_of(params, node) for node in nodes] if params.frequencies else []
+        for (i, j), pid in zip(pairs, pair_pattern, strict=True):
             address = nodes[i].address
             levels, _weight, frequent = per_pattern[pid]
             adjustment = (
@@ -965,8 +952,18 @@ def link_views(
                 else 0.0
             )
             score = score_of(pid, bool(address) and address == nodes[j].address, adjustment)
-        if score is not None:
-            scored.append((i, j, score))
+            if score is not None:
+                scored.append((i, j, score))
+    else:
+        # No addresses and no frequent names (the shipped parameters, records as agencies send them):
+        # a pair's score is its pattern's, so each pattern is scored once and the pairs only look it
+        # up (2.5 million pairs: 3.2 s in the loop above).
+        of_pattern = [score_of(pid, False, 0.0) for pid in range(len(patterns))]
+        scored = [
+            (i, j, score)
+            for (i, j), pid in zip(pairs, pair_pattern, strict=True)
+            if (score := of_pattern[pid]) is not None
+        ]
     timings["score"] = time.perf_counter() - started
     started = time.perf_counter()
     first_node: dict[Any, int] = {}
