@@ -929,41 +929,26 @@ def link_views(
     # frequent-name adjustment: one PairScore per such combination, shared by its pairs (nothing
     # changes a score once made).
     scores: dict[tuple[int, bool, float], PairScore | None] = {}
-
-    def score_of(pid: int, same_address: bool, adjustment: float) -> PairScore | None:
-        key = (pid, same_address, adjustment)
-        if key not in scores:
-            levels, weight, _frequent = per_pattern[pid]
-            pair_guard = guard_of_levels(levels, same_address=same_address)
+    scored = []
+    node_frequencies = [name_frequency_of(params, node) for node in nodes] if params.frequencies else []
+    for (i, j), pid in zip(pairs, pair_pattern, strict=True):
+        address = nodes[i].address
+        levels, weight, frequent = per_pattern[pid]
+        adjustment = (
+            sum(frequency_adjustments(params, levels, node_frequencies[i]).values())
+            if frequent and any(node_frequencies[i])
+            else 0.0
+        )
+        key = (pid, bool(address) and address == nodes[j].address, adjustment)
+        if key in scores:
+            score = scores[key]
+        else:
+            pair_guard = guard_of_levels(levels, same_address=key[1])
             weight, prob, outcome = decide(params, levels, pair_guard, weight=weight + adjustment)
             keep = outcome != NEW or pair_guard is not None
-            scores[key] = PairScore(levels, weight, prob, pair_guard, outcome) if keep else None
-        return scores[key]
-
-    if params.frequencies or any(node.address for node in nodes):
-        scored = []
-        node_frequencies = [name_frequency_of(params, node) for node in nodes] if params.frequencies else []
-        for (i, j), pid in zip(pairs, pair_pattern, strict=True):
-            address = nodes[i].address
-            levels, _weight, frequent = per_pattern[pid]
-            adjustment = (
-                sum(frequency_adjustments(params, levels, node_frequencies[i]).values())
-                if frequent and any(node_frequencies[i])
-                else 0.0
-            )
-            score = score_of(pid, bool(address) and address == nodes[j].address, adjustment)
-            if score is not None:
-                scored.append((i, j, score))
-    else:
-        # No addresses and no frequent names (the shipped parameters, records as agencies send them):
-        # a pair's score is its pattern's, so each pattern is scored once and the pairs only look it
-        # up (2.5 million pairs: 3.2 s in the loop above).
-        of_pattern = [score_of(pid, False, 0.0) for pid in range(len(patterns))]
-        scored = [
-            (i, j, score)
-            for (i, j), pid in zip(pairs, pair_pattern, strict=True)
-            if (score := of_pattern[pid]) is not None
-        ]
+            score = scores[key] = PairScore(levels, weight, prob, pair_guard, outcome) if keep else None
+        if score is not None:
+            scored.append((i, j, score))
     timings["score"] = time.perf_counter() - started
     started = time.perf_counter()
     first_node: dict[Any, int] = {}

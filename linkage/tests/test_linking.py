@@ -677,36 +677,3 @@ def test_a_link_run_collects_garbage_rarely_and_gives_the_thresholds_back_after(
     assert (run.status, run.total) == ("done", 2)
     assert thresholds_while_linking == [BULK_GC_THRESHOLDS]
     assert gc.get_threshold() == before
-
-
-def test_pairs_are_scored_alike_whether_or_not_any_record_states_an_address():
-    from dataclasses import replace
-
-    from linkage.model import link_views
-
-    born = dt.date(1990, 3, 4)
-    views = [
-        RecordView(id=1, surname="KARIMOV", given_names="JASUR", birth_date=born, sex="M", citizenship="UZB"),
-        RecordView(id=2, surname="Каримов", given_names="Жасур", birth_date=born, sex="M", citizenship="UZB"),
-        RecordView(
-            id=3,
-            surname="KARIMOV",
-            given_names="JASUR",
-            birth_date=born,
-            sex="M",
-            citizenship="UZB",
-            document_number="FA1234567",
-            document_type="passport",
-        ),
-        RecordView(id=4, surname="KARIMOV", given_names="JAMSHID", birth_date=born, sex="M", citizenship="UZB"),
-        RecordView(id=5, surname="KARIMOVA", given_names="NODIRA", birth_date=born, sex="F", citizenship="UZB"),
-    ]
-    # Without addresses each pattern is scored once for all its pairs; an address that no other
-    # record shares changes no pair's score, but takes the pair-by-pair path.
-    plain = link_views(views, params=DEFAULT_PARAMETERS)
-    addressed = link_views([*views[:4], replace(views[4], address="TASHKENT 1")], params=DEFAULT_PARAMETERS)
-
-    assert plain.person_of == addressed.person_of
-    assert plain.clustering.joins == addressed.clustering.joins
-    assert plain.clustering.review == addressed.clustering.review
-    assert plain.person_of[0] == plain.person_of[1] != plain.person_of[3]
