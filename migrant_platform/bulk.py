@@ -228,55 +228,6 @@ def reserve_ids_postgresql(model: type[models.Model], count: int) -> list[int]:
 
 # Values of these fields go to COPY as the instance holds them; any other field is prepared by
 # `get_db_prep_save`, as the ORM would prepare it.
-_AS_IS = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.FloatField,
-    models.BooleanField,
-    models.DateField,  # DateTimeField too
-    models.ForeignKey,
-    models.JSONField,  # encoded by copy_rows
-)
-
-
-def instances_insert(instances: list[Model]) -> list[Model]:
-    """Insert unsaved instances of one model and set their primary keys, like `bulk_create`.
-
-    `pre_save` runs for fields that fill themselves (auto_now, auto_now_add), so timestamps are set
-    as the ORM sets them; no signals are sent (neither does `bulk_create`)."""
-    if not instances:
-        return instances
-    model = type(instances[0])
-    if connection.vendor != "postgresql":
-        return model.objects.bulk_create(instances)
-    pk_name = model._meta.pk.attname
-    fields = [f for f in model._meta.concrete_fields if f.attname != pk_name]
-    self_filling = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    for instance in instances:
-        for field in self_filling:
-            field.pre_save(instance, add=True)
-    prepared = [(position, field) for position, field in enumerate(fields, start=1) if not isinstance(field, _AS_IS)]
-    choices = [(position, field) for position, field in enumerate(fields, start=1) if field.choices]
-    ids = reserve_ids_postgresql(model, len(instances))
-    rows = []
-    for pk, instance in zip(ids, instances, strict=True):
-        values = [pk, *(getattr(instance, field.attname) for field in fields)]
-        for position, field in prepared:
-            values[position] = field.get_db_prep_save(values[position], connection)
-        for position, _field in choices:
-            # A TextChoices member is a str subclass that binary COPY would not take as text.
-            if isinstance(values[position], str) and type(values[position]) is not str:
-                values[position] = str(values[position])
-        rows.append(values)
-    copy_rows(model, [pk_name, *(field.attname for field in fields)], rows)
-    for pk, instance in zip(ids, instances, strict=True):
-        setattr(instance, pk_name, pk)
-        instance._state.adding = False
-        instance._state.db = connection.alias
-    return instances
-
-
 def tuples_insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert rows given as tuples of values by attname, when the caller needs no ids back, without a
     model instance per row (a million decisions cost 10 s of `Model.__init__` alone): COPY on
@@ -312,8 +263,8 @@ def values_insert_returning_ids(model: type[models.Model], rows: Sequence[dict[s
     for each row), the time of the insert for auto_now and auto_now_add. Values are stored as given.
 
     For many rows of a model with few columns given, without a model instance per row: a million
-    records' 100,000 new persons cost 1.4 s of `Model.__init__` and 3 s more of preparing each
-    instance's fields (`instances_insert`)."""
+    records' 100,000 new persons took 1.4 s of `Model.__init__` and 3 s more of preparing each
+    instance's fields before. Plain values only (a choices member as its value)."""
     if not rows:
         return []
     now = timezone.now()

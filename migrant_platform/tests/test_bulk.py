@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from linkage.models import LinkDecision
 from migrant_platform.bulk import (
     BackgroundWrites,
-    instances_insert,
     tuples_insert_returning_ids,
     values_insert_returning_ids,
     values_rows,
@@ -19,38 +18,38 @@ from profiles.models import Person, SourceRecord
 
 
 @pytest.mark.django_db
-def test_inserted_instances_get_their_ids_and_store_what_the_orm_would():
+def test_inserted_values_get_their_ids_and_store_what_the_orm_would():
     existing = Person.objects.create(
         latin_surname="KARIMOV", birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB"
     )
     records = [
-        SourceRecord(
-            source_system_id="BORDER",
-            source_record_id=f"B-{number}",
-            received_at=dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC),
-            payload={"surname": "Каримов", "number": number, "nested": {"list": [1, 2]}},
-            surname="Каримов",
-            given_names="Жасур",
-            birth_date=dt.date(1990, 5, 17),
-            sex="M",
-            citizenship_id="UZB",
-        )
+        {
+            "source_system_id": "BORDER",
+            "source_record_id": f"B-{number}",
+            "received_at": dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC),
+            "payload": {"surname": "Каримов", "number": number, "nested": {"list": [1, 2]}},
+            "surname": "Каримов",
+            "given_names": "Жасур",
+            "birth_date": dt.date(1990, 5, 17),
+            "sex": "M",
+            "citizenship_id": "UZB",
+        }
         for number in range(3)
     ]
 
-    inserted = instances_insert(records)
+    ids = values_insert_returning_ids(SourceRecord, records)
 
-    assert inserted == records and all(record.pk for record in records)
-    assert len({record.pk for record in records}) == 3
-    stored = SourceRecord.objects.get(pk=records[1].pk)
+    assert len(set(ids)) == 3
+    stored = SourceRecord.objects.get(pk=ids[1])
     assert stored.payload == {"surname": "Каримов", "number": 1, "nested": {"list": [1, 2]}}
     assert (stored.surname, stored.birth_date, stored.person_id) == ("Каримов", dt.date(1990, 5, 17), None)
-    assert stored.link_reason == {}
-    decision = instances_insert(
-        [LinkDecision(kind=LinkDecision.Kind.AUTO_LINK, record=stored, person=existing, score=0.9995, reason="test")]
-    )[0]
-    stored_decision = LinkDecision.objects.get(pk=decision.pk)
-    # auto_now_add is filled as the ORM fills it; a choices member is stored as its value.
+    assert (stored.link_reason, stored.patronymic) == ({}, "")  # the field defaults
+    [decision] = values_insert_returning_ids(
+        LinkDecision,
+        [{"kind": "auto_link", "record_id": stored.pk, "person_id": existing.pk, "score": 0.9995, "reason": "test"}],
+    )
+    stored_decision = LinkDecision.objects.get(pk=decision)
+    # auto_now_add is filled as the ORM fills it.
     assert stored_decision.decided_at is not None and stored_decision.kind == "auto_link"
     assert stored_decision.score == pytest.approx(0.9995)
 
@@ -126,23 +125,16 @@ def test_inserted_tuples_return_their_ids_in_order():
 
 @pytest.mark.django_db
 def test_a_row_that_breaks_a_constraint_raises_integrity_error_and_writes_nothing():
-    first = SourceRecord(
-        source_system_id="BORDER",
-        source_record_id="B-1",
-        received_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
-        payload={},
-        surname="ALIYEV",
-    )
-    again = SourceRecord(
-        source_system_id="BORDER",
-        source_record_id="B-1",
-        received_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
-        payload={},
-        surname="ALIYEV",
-    )
+    row = {
+        "source_system_id": "BORDER",
+        "source_record_id": "B-1",
+        "received_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+        "payload": {},
+        "surname": "ALIYEV",
+    }
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        instances_insert([first, again])
+        values_insert_returning_ids(SourceRecord, [row, dict(row)])
 
     assert not SourceRecord.objects.exists()
 
@@ -150,7 +142,7 @@ def test_a_row_that_breaks_a_constraint_raises_integrity_error_and_writes_nothin
 @pytest.mark.django_db
 def test_nothing_to_insert_is_no_query(django_assert_num_queries):
     with django_assert_num_queries(0):
-        assert instances_insert([]) == []
+        assert values_insert_returning_ids(SourceRecord, []) == []
 
 
 @pytest.mark.django_db
@@ -164,17 +156,18 @@ def test_rows_update_only_the_named_columns_of_the_named_rows():
     person = Person.objects.create(
         latin_surname="ALIYEV", birth_date=dt.date(1990, 1, 1), sex="M", citizenship_id="UZB"
     )
-    records = instances_insert(
+    ids = values_insert_returning_ids(
+        SourceRecord,
         [
-            SourceRecord(
-                source_system_id="BORDER",
-                source_record_id=f"B-{number}",
-                received_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
-                payload={"n": number},
-                surname="ALIYEV",
-            )
+            {
+                "source_system_id": "BORDER",
+                "source_record_id": f"B-{number}",
+                "received_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+                "payload": {"n": number},
+                "surname": "ALIYEV",
+            }
             for number in range(3)
-        ]
+        ],
     )
     linked_at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     with connection.cursor() as cursor:
@@ -184,12 +177,12 @@ def test_rows_update_only_the_named_columns_of_the_named_rows():
     update_from_rows(
         SourceRecord,
         ("person_id", "link_score", "link_reason"),
-        [(records[0].pk, person.pk, 0.9991, {"summary": "agree", "on": dt.date(2026, 3, 2)})],
+        [(ids[0], person.pk, 0.9991, {"summary": "agree", "on": dt.date(2026, 3, 2)})],
         also="linked_at = %s",
         params=[linked_at],
     )
 
-    first, second = SourceRecord.objects.get(pk=records[0].pk), SourceRecord.objects.get(pk=records[1].pk)
+    first, second = SourceRecord.objects.get(pk=ids[0]), SourceRecord.objects.get(pk=ids[1])
     assert (first.person_id, first.link_score, first.linked_at) == (person.pk, 0.9991, linked_at)
     assert first.link_reason == {"summary": "agree", "on": "2026-03-02"}
     assert first.payload == {"n": 0}
@@ -360,17 +353,17 @@ def test_a_bulk_job_collects_garbage_rarely_and_gives_the_thresholds_back_when_t
 @pytest.mark.django_db
 def test_streamed_rows_are_the_rows_djangos_values_list_returns():
     born = dt.date(1990, 5, 17)
-    people = [
-        Person(latin_surname=f"KARIMOV{number}", birth_date=born, sex="M", citizenship_id="UZB") for number in range(5)
-    ]
-    instances_insert(people)
-    Person.objects.filter(pk=people[1].pk).update(merged_into=people[0])
+    people = values_insert_returning_ids(
+        Person,
+        [{"latin_surname": f"KARIMOV{n}", "birth_date": born, "sex": "M", "citizenship_id": "UZB"} for n in range(5)],
+    )
+    Person.objects.filter(pk=people[1]).update(merged_into=people[0])
     query = Person.objects.order_by("id").values_list("id", "latin_surname", "birth_date", "merged_into_id")
 
     streamed = list(values_rows(query, chunk_size=2))
 
     assert [tuple(row) for row in streamed] == list(query)
-    assert streamed[1][3] == people[0].pk and streamed[2][3] is None and streamed[0][2] == born
+    assert streamed[1][3] == people[0] and streamed[2][3] is None and streamed[0][2] == born
 
 
 @pytest.mark.django_db
