@@ -170,7 +170,6 @@ _DERIVE: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     # Of any name field, for swap detection (`_loosely_equal`).
     "words": ("surname", lambda t, o: tuple(name_words(t))),
     "stem": ("surname", surname_stem),
-    "first_skeleton": ("surname", _first_word_skeleton),
 }
 # Folded forms by (kind, origin, spelling). Kept per spelling, not per record: a million records
 # carry a few tens of thousands of spellings, and every Karimov's record asked for KARIMOV's forms
@@ -247,8 +246,9 @@ def _loosely_equal(x: str, y: str, origin: str, *, surnames: bool) -> bool:
         return False
     if surnames and derived_form("stem", origin, x) == derived_form("stem", origin, y):
         return True
-    return len(words_x) == len(words_y) and derived_form("first_skeleton", origin, x) == derived_form(
-        "first_skeleton", origin, y
+    # Forms are kept by spelling: the surname's skeleton kind serves any name field's first word.
+    return len(words_x) == len(words_y) and derived_form("surname_skeleton", origin, x) == derived_form(
+        "surname_skeleton", origin, y
     )
 
 
