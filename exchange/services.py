@@ -314,6 +314,7 @@ def _chunk_write(
     return list(zip(created, created_rows, strict=True))
 
 
+
 def _identity_rows(rows: list[tuple[int, tuple]]) -> Iterator[tuple]:
     """(id, *identity fields, document as sent) of stored records, from their insert rows."""
     for record_id, row in rows:

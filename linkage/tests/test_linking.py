@@ -453,8 +453,8 @@ def test_linking_pending_records_in_one_pass_decides_as_the_incremental_linker()
 
 def _migreg_row(record_id: str, **columns) -> dict:
     """A person row of the exchange format with no patronymic, phone or tax id (person_row's defaults)."""
-    system = columns.pop("system", "MIGREG")
-    return person_row(record_id, source_system=system, patronymic=None, phone=None, tax_id=None, **columns)
+    columns = {"source_system": "MIGREG", "patronymic": None, "phone": None, "tax_id": None, **columns}
+    return person_row(record_id, **columns)
 
 
 @pytest.mark.django_db
@@ -491,7 +491,7 @@ def test_one_pass_given_exactly_the_pending_records_links_them_as_a_read_would(c
     stored: list[tuple] = []
     batch_ingest(
         rows=[
-            _migreg_row("B-1", surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321", system="BORDER"),
+            _migreg_row("B-1", surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321", source_system="BORDER"),
             _migreg_row("M-1", surname="Алиев", given_names="Шерзод", document_number="FA7654321"),
             _migreg_row("M-2", surname="Каримов", given_names="Хасан", document_number="FA1000001"),
         ],
