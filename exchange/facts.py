@@ -235,22 +235,6 @@ def stated_document_sql(alias: str) -> tuple[str, list[Any]]:
     )
 
 
-def stated_document_of(payload: Mapping[str, Any], document_number: str) -> str | None:
-    """`stated_document_sql` worked out in memory from a record's payload and normalized document
-    number, for a record the caller has just stored: the number as sent ('' for none), or None. None
-    also where the SQL would give the text of a JSON number or object as the number: such a record is
-    then read from its payload, which decides every case."""
-    if not (payload.get("record_type") is None or payload.get("record_type") in _PERSON_SPELLINGS):
-        return None
-    for column in ("document_country", "document_issued_on", "document_expires_on"):
-        if payload.get(column) not in (None, ""):
-            return None
-    as_sent = payload.get("document_number")
-    if isinstance(as_sent, str):
-        return as_sent
-    return "" if as_sent is None and document_number == "" else None
-
-
 def _linked_without_facts(chunk: list[int]) -> list[tuple]:
     """(pk, person_id, payload, source_system_id, received_on, citizenship_id, columns) of the chunk's
     linked records that have no facts yet, by id; `received_on` is the local date the record arrived

@@ -27,7 +27,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from exchange.facts import stated_document_of
 from exchange.models import ImportBatch, QuarantinedRow
 from exchange.parsing import ParsedRecord, ReferenceIndex, raw_source_key
 from exchange.readers import TextRow
@@ -60,7 +59,6 @@ def batch_ingest(
     user=None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     link_each_chunk: bool = True,
-    stored: list[tuple] | None = None,
 ) -> ImportBatch:
     """Ingest `rows` (consumed lazily, `chunk_size` at a time) and return the finished batch.
 
@@ -68,10 +66,6 @@ def batch_ingest(
     cli) with a `checksum` that was seen before resumes that batch after its cursor; if it finished,
     it is returned unchanged. With `link_each_chunk` off the records stay pending, for the caller to
     link all at once (`linkage.services.records_link_pending`, the fast path for a large file).
-
-    `stored`, when given, receives a row per record stored by this call, as committed: its id, its
-    `SourceRecord.IDENTITY_FIELDS` and its document as sent (`exchange.facts.stated_document_of`).
-    The one-pass linker takes these instead of reading the records back; in no particular order.
     """
     if source_system is not None and not SourceSystem.objects.filter(pk=source_system, is_active=True).exists():
         raise ValidationError({"source_system": [f"'{source_system}' is not an active source system."]})
@@ -112,7 +106,6 @@ def batch_ingest(
                         default_source_system=source_system,
                         link=link,
                         after=previous[0],
-                        stored=stored,
                     )
                 )
                 previous = (future, keys)
@@ -212,12 +205,11 @@ def _chunk_ingest(
     default_source_system: str | None,
     link: bool,
     after: Future | None = None,
-    stored: list[tuple] | None = None,
 ) -> None:
     for attempt in range(1, CHUNK_ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                rows = _chunk_write(
+                _chunk_write(
                     batch_id=batch_id,
                     numbered_rows=numbered_rows,
                     parsed=parsed,
@@ -226,9 +218,6 @@ def _chunk_ingest(
                     link=link,
                     after=after,
                 )
-            if stored is not None:
-                # Committed: only now are they the linker's (list.extend is atomic across threads).
-                stored.extend(_identity_rows(rows))
             return
         except IntegrityError:
             if attempt == CHUNK_ATTEMPTS:
@@ -247,8 +236,7 @@ def _chunk_write(
     default_source_system: str | None,
     link: bool,
     after: Future | None = None,
-) -> list[tuple[int, tuple]]:
-    """Store one chunk; returns the stored records' ids with their rows (RECORD_INSERT_COLUMNS)."""
+) -> None:
     first_row = numbered_rows[0][0]
     today = timezone.localdate()
     received_at = timezone.now()
@@ -257,7 +245,6 @@ def _chunk_write(
     )
 
     created: list[int] = []
-    created_rows: list[tuple] = []
     pending: list[tuple[tuple[str, str], tuple]] = []
     id_of: dict[tuple[str, str], int] = {}
     quarantined: list[QuarantinedRow] = []
@@ -269,7 +256,6 @@ def _chunk_write(
             ids = tuples_insert_returning_ids(SourceRecord, RECORD_INSERT_COLUMNS, [row for _, row in pending])
             id_of.update(zip((key for key, _ in pending), ids, strict=True))
             created.extend(ids)
-            created_rows.extend(row for _, row in pending)
             pending.clear()
 
     for outcome in outcomes:
@@ -311,14 +297,6 @@ def _chunk_write(
         )
     if link and created:
         records_link_enqueue(record_ids=created)
-    return list(zip(created, created_rows, strict=True))
-
-
-
-def _identity_rows(rows: list[tuple[int, tuple]]) -> Iterator[tuple]:
-    """(id, *identity fields, document as sent) of stored records, from their insert rows."""
-    for record_id, row in rows:
-        yield (record_id, *row[_IDENTITY], stated_document_of(row[_PAYLOAD], row[_DOCUMENT_NUMBER]))
 
 
 # Values a JSON column takes as they are (no float: NaN is not JSON).
@@ -347,12 +325,6 @@ RECORD_INSERT_COLUMNS = (
 
 # A record's values in RECORD_INSERT_COLUMNS order (a C getter: it runs for every row of a file).
 _insert_row = itemgetter(*RECORD_INSERT_COLUMNS)
-_PAYLOAD = RECORD_INSERT_COLUMNS.index("payload")
-_IDENTITY = slice(
-    RECORD_INSERT_COLUMNS.index(SourceRecord.IDENTITY_FIELDS[0]),
-    RECORD_INSERT_COLUMNS.index(SourceRecord.IDENTITY_FIELDS[-1]) + 1,
-)
-_DOCUMENT_NUMBER = RECORD_INSERT_COLUMNS.index("document_number")
 
 
 def _source_record_values(parsed: ParsedRecord, *, raw: Mapping[str, Any], received_at: dt.datetime) -> dict[str, Any]:

@@ -24,8 +24,6 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
-from operator import itemgetter
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -372,7 +370,7 @@ def _pending(records: QuerySet[SourceRecord]) -> QuerySet[SourceRecord]:
     return records.filter(person__isnull=True).exclude(Exists(LinkDecision.objects.filter(record_id=OuterRef("pk"))))
 
 
-def records_link_pending(*, run_id: int | None = None, stored: list[tuple] | None = None) -> LinkRun:
+def records_link_pending(*, run_id: int | None = None) -> LinkRun:
     """Link every pending record in one pass, as a LinkRun with progress: the path for a large file.
 
     The same decisions as `records_link` (new records against the persons they block with, found in
@@ -381,14 +379,10 @@ def records_link_pending(*, run_id: int | None = None, stored: list[tuple] | Non
     queries instead of a few dozen per record. Existing persons keep their records; two existing
     persons are never merged. Shares the one-running-at-a-time rule with the re-link. Without a
     `run_id` it opens its own run.
-
-    `stored`: the rows `exchange.services.batch_ingest(stored=...)` gave for the records it has just
-    stored. When they are exactly the pending records, the run takes them instead of reading every
-    record back (a million records: 6-8 s); otherwise it reads the pending records as usual.
     """
     if run_id is None:
         run_id = LinkRun.objects.create(kind=LinkRun.Kind.PENDING).pk
-    return _run_job(run_id, partial(_link_pending, stored=stored))
+    return _run_job(run_id, _link_pending)
 
 
 class _Stages(dict):
@@ -406,13 +400,21 @@ class _Stages(dict):
         return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.items())
 
 
-def _link_pending(run: LinkRun, stored: list[tuple] | None = None) -> None:
+def _link_pending(run: LinkRun) -> None:
     now = timezone.now()
     stage = _Stages()
     with stage("read"):
+        # One pass of a server-side cursor over the pending records, not a query per chunk of ids.
+        # Each comes with the document number as sent when its columns hold all its document (most
+        # records of a large identity file): its facts are then written without reading it again.
         new_views: list[RecordView] = []
         stated: list[str | None] = []
-        for *values, as_sent in _pending_rows(stored):
+        for *values, as_sent in values_rows(
+            _pending(SourceRecord.objects.all())
+            .annotate(document_as_sent=_stated_document())
+            .order_by("id")
+            .values_list(*RECORD_FIELDS, "document_as_sent")
+        ):
             new_views.append(record_view(values))
             stated.append(as_sent)
         ids = [view.id for view in new_views]
@@ -448,24 +450,6 @@ def _link_pending(run: LinkRun, stored: list[tuple] | None = None) -> None:
         _queue_undecided(run, ids)
     _progress(run, processed=len(ids))
     logger.info("link run %s: %s", run.pk, stage)
-
-
-def _pending_rows(stored: list[tuple] | None) -> Iterable[tuple]:
-    """The pending records by id, as (*RECORD_FIELDS, document number as sent when the record's
-    columns hold all its document, else None): its facts are then written without reading it again.
-
-    `stored` (rows of the same shape, in any order) is taken when its ids are exactly the pending
-    records' ids: only the ids are read then. Otherwise one pass of a server-side cursor reads them
-    all, not a query per chunk of ids."""
-    pending = _pending(SourceRecord.objects.all()).order_by("id")
-    if stored is not None:
-        rows = sorted(stored, key=itemgetter(0))
-        if [row[0] for row in rows] == [pk for (pk,) in values_rows(pending.values_list("id"))]:
-            return rows
-        logger.info("the stored rows are not the pending records (another delivery, a resumed file): reading them")
-    return values_rows(
-        pending.annotate(document_as_sent=_stated_document()).values_list(*RECORD_FIELDS, "document_as_sent")
-    )
 
 
 def _stated_document() -> Any:

@@ -282,27 +282,10 @@ def test_a_link_run_writes_the_documents_of_records_stated_in_memory_as_the_pars
     reading them again (PostgreSQL); the others are parsed. The documents are the same as the
     per-record path's, each with its earliest record and that record's person, also when a record
     that is parsed states a document before one that states it in its columns."""
+    from exchange.tests.rows import person_row
     from linkage.services import _stated_document, records_link_pending
 
-    batch_ingest(rows=_stated_rows(), origin=ImportBatch.Origin.API, link_each_chunk=False)
-    stated = dict(SourceRecord.objects.annotate(as_sent=_stated_document()).values_list("source_record_id", "as_sent"))
-    if connection.vendor == "postgresql":
-        assert stated == STATED
-    else:
-        assert set(stated.values()) == {None}  # every record's facts are read from its payload
-
-    run = records_link_pending()
-
-    assert run.status == run.Status.DONE
-    assert stored_documents() == STATED_DOCUMENTS
-    for document in IdentityDocument.objects.select_related("source_record"):
-        assert document.person_id == document.source_record.person_id is not None
-
-
-def _stated_rows() -> list[dict]:
-    from exchange.tests.rows import person_row
-
-    return [
+    rows = [
         person_row("L-0", document_number="GH 555", document_issued_on="2019-01-10"),  # a date: parsed
         person_row("L-1", document_number=" AB 1234567 "),  # columns only
         person_row("L-2", document_number="CD7654321", document_issued_on="2020-01-10"),  # a date: parsed
@@ -312,67 +295,30 @@ def _stated_rows() -> list[dict]:
         person_row("L-6", document_number="AB1234567"),  # columns only, repeats L-1's document
         person_row("L-7", document_number="GH555"),  # columns only, L-0's document: L-0 states it
     ]
-
-
-# `stated_document_sql` of each record of `_stated_rows`, and the documents a link run writes.
-STATED = {
-    "L-0": None,
-    "L-1": " AB 1234567 ",
-    "L-2": None,
-    "L-3": None,
-    "L-4": "77 123456",
-    "L-5": "",
-    "L-6": "AB1234567",
-    "L-7": "GH555",
-}
-STATED_DOCUMENTS = {
-    ("passport", "UZB", "GH 555", "GH555", dt.date(2019, 1, 10), "L-0"),
-    ("passport", "UZB", "AB 1234567", "AB1234567", None, "L-1"),
-    ("passport", "UZB", "CD7654321", "CD7654321", dt.date(2020, 1, 10), "L-2"),
-    ("rvp", "RUS", "77 123456", "77123456", None, "L-4"),
-}
-
-
-def test_an_ingest_hands_the_linker_its_stored_records_with_the_documents_the_read_would_find():
-    """`batch_ingest(stored=...)` gives each committed record's identity and document as sent, worked
-    out in memory as `stated_document_sql` works it out in the database; a link run given them writes
-    the same documents as one that reads the records back."""
-    from linkage.services import _stated_document, records_link_pending
-
-    stored: list[tuple] = []
-    batch_ingest(rows=_stated_rows(), origin=ImportBatch.Origin.API, link_each_chunk=False, stored=stored)
-
-    source_id = dict(SourceRecord.objects.values_list("pk", "source_record_id"))
-    assert {source_id[row[0]]: row[-1] for row in stored} == STATED
-    identities = SourceRecord.objects.values_list("pk", *SourceRecord.IDENTITY_FIELDS)
-    assert sorted(row[:-1] for row in stored) == sorted(identities)
+    batch_ingest(rows=rows, origin=ImportBatch.Origin.API, link_each_chunk=False)
+    stated = dict(SourceRecord.objects.annotate(as_sent=_stated_document()).values_list("source_record_id", "as_sent"))
     if connection.vendor == "postgresql":
-        in_sql = SourceRecord.objects.annotate(as_sent=_stated_document()).values_list("pk", "as_sent")
-        assert {row[0]: row[-1] for row in stored} == dict(in_sql)
+        assert stated == {
+            "L-0": None,
+            "L-1": " AB 1234567 ",
+            "L-2": None,
+            "L-3": None,
+            "L-4": "77 123456",
+            "L-5": "",
+            "L-6": "AB1234567",
+            "L-7": "GH555",
+        }
+    else:
+        assert set(stated.values()) == {None}  # every record's facts are read from its payload
 
-    run = records_link_pending(stored=stored)
+    run = records_link_pending()
 
     assert run.status == run.Status.DONE
-    assert stored_documents() == STATED_DOCUMENTS
-
-
-@pytest.mark.parametrize(
-    ("payload", "document_number", "expected"),
-    [
-        ({"document_number": "AB 1"}, "AB1", "AB 1"),
-        ({"record_type": "PERSON", "document_number": "AB 1"}, "AB1", "AB 1"),
-        ({"record_type": "patent", "document_number": "AB 1"}, "AB1", None),  # facts beyond the document
-        ({"document_number": "AB 1", "document_country": "UZB"}, "AB1", None),
-        ({"document_number": "AB 1", "document_issued_on": "2020-01-01"}, "AB1", None),
-        ({"document_number": "AB 1", "document_expires_on": None}, "AB1", "AB 1"),  # JSON null: not stated
-        ({"document_number": "AB 1", "document_country": 0}, "AB1", None),  # a number is stated, as "0"
-        ({}, "", ""),  # no document at all
-        ({"document_number": None}, "", ""),
-        ({"document_number": 1234567}, "1234567", None),  # not text: read from the payload
-        ({"document_number": True}, "", None),  # the SQL gives "true"; the payload's parse decides
-    ],
-)
-def test_the_document_as_sent_in_memory(payload, document_number, expected):
-    from exchange.facts import stated_document_of
-
-    assert stated_document_of(payload, document_number) == expected
+    assert stored_documents() == {
+        ("passport", "UZB", "GH 555", "GH555", dt.date(2019, 1, 10), "L-0"),
+        ("passport", "UZB", "AB 1234567", "AB1234567", None, "L-1"),
+        ("passport", "UZB", "CD7654321", "CD7654321", dt.date(2020, 1, 10), "L-2"),
+        ("rvp", "RUS", "77 123456", "77123456", None, "L-4"),
+    }
+    for document in IdentityDocument.objects.select_related("source_record"):
+        assert document.person_id == document.source_record.person_id is not None

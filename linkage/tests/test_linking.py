@@ -451,64 +451,6 @@ def test_linking_pending_records_in_one_pass_decides_as_the_incremental_linker()
     assert LinkDecision.objects.filter(record=renamed, kind="auto_link", person_id=known.person_id).exists()
 
 
-def _migreg_row(record_id: str, **columns) -> dict:
-    """A person row of the exchange format with no patronymic, phone or tax id (person_row's defaults)."""
-    columns = {"source_system": "MIGREG", "patronymic": None, "phone": None, "tax_id": None, **columns}
-    return person_row(record_id, **columns)
-
-
-@pytest.mark.django_db
-def test_one_pass_given_stored_rows_that_are_not_the_pending_records_reads_the_records(caplog):
-    """Rows handed over by an ingest stand for the records only when they are exactly the pending
-    ones: a record pending from an earlier delivery is not among them, so the run reads the records
-    and links that one too."""
-    from exchange.services import batch_ingest
-
-    earlier = receive(surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321")
-    stored: list[tuple] = []
-    batch_ingest(
-        rows=[_migreg_row("M-1", surname="Алиев", given_names="Шерзод", document_number="FA7654321")],
-        origin="api",
-        link_each_chunk=False,
-        stored=stored,
-    )
-    assert len(stored) == 1
-
-    with caplog.at_level("INFO", logger="linkage.services"):
-        run = records_link_pending(stored=stored)
-
-    earlier.refresh_from_db()
-    later = SourceRecord.objects.get(source_record_id="M-1")
-    assert (run.status, run.total) == ("done", 2)
-    assert earlier.person_id == later.person_id is not None
-    assert "not the pending records" in caplog.text
-
-
-@pytest.mark.django_db
-def test_one_pass_given_exactly_the_pending_records_links_them_as_a_read_would(caplog):
-    from exchange.services import batch_ingest
-
-    stored: list[tuple] = []
-    batch_ingest(
-        rows=[
-            _migreg_row("B-1", surname="ALIYEV", given_names="SHERZOD", document_number="FA7654321", source_system="BORDER"),
-            _migreg_row("M-1", surname="Алиев", given_names="Шерзод", document_number="FA7654321"),
-            _migreg_row("M-2", surname="Каримов", given_names="Хасан", document_number="FA1000001"),
-        ],
-        origin="api",
-        link_each_chunk=False,
-        stored=stored,
-    )
-
-    with caplog.at_level("INFO", logger="linkage.services"):
-        run = records_link_pending(stored=list(reversed(stored)))  # in any order
-
-    persons = dict(SourceRecord.objects.values_list("source_record_id", "person_id"))
-    assert (run.status, run.total, run.auto_linked, run.new_persons) == ("done", 3, 1, 2)
-    assert persons["B-1"] == persons["M-1"] != persons["M-2"]
-    assert "not the pending records" not in caplog.text
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_pass_in_autocommit_writes_links_and_decisions_from_background_connections(monkeypatch):
     from linkage import services

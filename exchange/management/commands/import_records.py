@@ -82,8 +82,6 @@ class Command(BaseCommand):
             # sys.stderr, not self.stderr: the command's wrapper would colour every redraw as an error.
             progress = tqdm(rows, total=total, unit=" rows", disable=no_progress, file=sys.stderr, mininterval=1)
             in_one_pass = link == "batch" or (link == "auto" and total is not None and total > BATCH_LINK_ROWS)
-            # The one-pass linker takes the stored records' identities from here, not from a re-read.
-            stored: list[tuple] | None = [] if in_one_pass else None
             batch = batch_ingest(
                 rows=progress,
                 origin=ImportBatch.Origin.CLI,
@@ -92,7 +90,6 @@ class Command(BaseCommand):
                 checksum=checksum,
                 chunk_size=chunk_size,
                 link_each_chunk=not in_one_pass,
-                stored=stored,
             )
             progress.close()
         except ValidationError as error:
@@ -108,16 +105,16 @@ class Command(BaseCommand):
             f"quarantined {batch.quarantined_count}."
         )
         if in_one_pass:
-            self._link_pending(stored)
+            self._link_pending()
         if batch.quarantined_count:
             self.stdout.write("Quarantined rows are listed in the admin under Agency data exchange › Quarantined rows.")
 
-    def _link_pending(self, stored: list[tuple] | None) -> None:
+    def _link_pending(self) -> None:
         linker = linker_get("records_link_pending")
         if linker is None:
             self.stderr.write("The linkage app is not installed: the records stay unlinked.")
             return
-        run = linker(stored=stored)
+        run = linker()
         if run.status != "done":
             raise CommandError(f"Linking failed ({run}): {run.error} The records are stored; re-run to link them.")
         self.stdout.write(
