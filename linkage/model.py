@@ -667,7 +667,10 @@ class _Clusters:
         self.cannot.setdefault(j, set()).add(i)
 
     def union(self, i: int, j: int) -> bool:
-        root_i, root_j = self.find(i), self.find(j)
+        return self.union_roots(self.find(i), self.find(j))
+
+    def union_roots(self, root_i: int, root_j: int) -> bool:
+        """`union` of two clusters by their representatives (`find`)."""
         if root_i == root_j:
             return True
         if root_i in self.fixed and root_j in self.fixed:
@@ -721,14 +724,15 @@ def cluster(
     best_edge: dict[int, tuple[int, PairScore]] = {}
     joins: list[tuple[int, int, PairScore]] = []
     auto.sort()
+    find, union_roots = clusters.find, clusters.union_roots
     for _, i, j, _, score in auto:
-        root_i, root_j = clusters.find(i), clusters.find(j)
-        if clusters.union(i, j):
+        root_i, root_j = find(i), find(j)
+        if root_i == root_j or union_roots(root_i, root_j):
             if root_i != root_j:
                 joins.append((i, j, score))
-            for x, y in ((i, j), (j, i)):
-                if x not in best_edge or best_edge[x][1].weight < score.weight:
-                    best_edge[x] = (y, score)
+            # Strongest first: a record's first accepted link is its best one (the earliest on a tie).
+            best_edge.setdefault(i, (j, score))
+            best_edge.setdefault(j, (i, score))
     cluster_of = [clusters.find(i) for i in range(n)]
     pending = [(i, j, score) for i, j, score in review if cluster_of[i] != cluster_of[j]]
     review_of: dict[int, list[tuple[int, PairScore]]] = {}
