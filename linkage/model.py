@@ -28,11 +28,11 @@ import random
 import time
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from linkage.blocking import candidate_pair_batches, given_key, pairs_for_kind, surname_key
+from linkage.blocking import candidate_pairs, given_key, pairs_for_kind, surname_key
 from linkage.compare import (
     CLOSE,
     DIFFERENT,
@@ -756,8 +756,9 @@ PARALLEL_PAIRS = 3_000_000
 # pairs on it compares in parallel (2.5 million pairs of a million records: 20.4 s in one process,
 # 14.8 s in two).
 PARALLEL_PAIRS_NOT_ESTIMATING = 1_000_000
+_SLICES_PER_WORKER = 4
 # What forked workers read: set by the parent just before the fork, cleared after.
-_shared: Sequence[RecordView] | None = None
+_shared: tuple[Sequence[RecordView], Sequence[tuple[int, int]]] | None = None
 
 
 def comparison_workers(pairs: int, *, estimating: bool = True) -> int:
@@ -770,79 +771,41 @@ def comparison_workers(pairs: int, *, estimating: bool = True) -> int:
 
 
 def compare_pairs(
-    nodes: Sequence[RecordView], pairs: Sequence[tuple[int, int]], *, progress: Any = None
+    nodes: Sequence[RecordView], pairs: Sequence[tuple[int, int]], *, progress: Any = None, workers: int | None = None
 ) -> tuple[list[tuple[str, ...]], array, NameLevelMemo]:
     """The distinct comparison patterns, each pair's pattern id, and the name levels computed (the
-    run's memo), in this process."""
+    run's memo; empty when the work was done in other processes)."""
+    workers = comparison_workers(len(pairs)) if workers is None else workers
     pattern_ids: dict[tuple[str, ...], int] = {}
     pair_pattern = array("I")
-    memo = NameLevelMemo()
-    for count, (i, j) in enumerate(pairs):
-        pattern = compare_pattern(nodes[i], nodes[j], memo)
-        pair_pattern.append(pattern_ids.setdefault(pattern, len(pattern_ids)))
-        if progress is not None and count % 50_000 == 0:
-            progress("compare", count, len(pairs))
-    return list(pattern_ids), pair_pattern, memo
-
-
-def compare_pair_batches(
-    nodes: Sequence[RecordView],
-    batches: Iterator[list[tuple[int, int]]],
-    *,
-    estimating: bool,
-    progress: Any = None,
-    timings: dict[str, float],
-    started: float,
-) -> tuple[list[tuple[int, int]], list[tuple[str, ...]], array, NameLevelMemo]:
-    """`compare_pairs` of the pairs `batches` bring (blocking's), with the pairs themselves. When they
-    are enough for processes of their own (`comparison_workers`), one per core is forked as soon as
-    that many are known (the records are shared, not copied), and each batch is sent to them while
-    this process works out the next: the blocking no longer leaves the other core idle. Their name
-    levels do not come back (the memo returned is empty). Sets timings "block" (until the last
-    batch is known) and "compare" (the rest)."""
-    pairs: list[tuple[int, int]] = []
-    threshold = PARALLEL_PAIRS if estimating else PARALLEL_PAIRS_NOT_ESTIMATING
-    ready: list[list[tuple[int, int]]] = []
-    for batch in batches:
-        pairs.extend(batch)
-        ready.append(batch)
-        if len(pairs) >= threshold and (workers := comparison_workers(len(pairs), estimating=estimating)) > 1:
-            break
-    else:
-        timings["block"] = time.perf_counter() - started
-        compared = time.perf_counter()
-        result = compare_pairs(nodes, pairs, progress=progress)
-        timings["compare"] = time.perf_counter() - compared
-        return (pairs, *result)
-
-    def all_batches() -> Iterator[list[tuple[int, int]]]:
-        # Run by the pool's feeding thread: the pairs are kept here in the order they are sent.
-        yield from ready
-        ready.clear()
-        for batch in batches:
-            pairs.extend(batch)
-            yield batch
-        timings["block"] = time.perf_counter() - started
-
+    if workers <= 1:
+        memo = NameLevelMemo()
+        for count, (i, j) in enumerate(pairs):
+            pattern = compare_pattern(nodes[i], nodes[j], memo)
+            pair_pattern.append(pattern_ids.setdefault(pattern, len(pattern_ids)))
+            if progress is not None and count % 50_000 == 0:
+                progress("compare", count, len(pairs))
+        return list(pattern_ids), pair_pattern, memo
     global _shared
-    pattern_ids: dict[tuple[str, ...], int] = {}
-    pair_pattern = array("I")
-    _shared = nodes
+    step = -(-len(pairs) // (workers * _SLICES_PER_WORKER))
+    slices = [(start, min(start + step, len(pairs))) for start in range(0, len(pairs), step)]
+    _shared = (nodes, pairs)
     # Frozen objects are left alone by the workers' garbage collector, which would otherwise write to
     # every record's header and so copy every page of the parent's records into each worker.
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
-            for local_patterns, local_ids in pool.imap(_compare_batch, all_batches()):
+            for (_start, end), (local_patterns, local_ids) in zip(
+                slices, pool.imap(_compare_slice, slices), strict=True
+            ):
                 remap = [pattern_ids.setdefault(pattern, len(pattern_ids)) for pattern in local_patterns]
                 pair_pattern.extend(map(remap.__getitem__, local_ids))
                 if progress is not None:
-                    progress("compare", len(pair_pattern), max(len(pairs), len(pair_pattern)))
+                    progress("compare", end, len(pairs))
     finally:
         gc.unfreeze()
         _shared = None
-    timings["compare"] = time.perf_counter() - started - timings["block"]
-    return pairs, list(pattern_ids), pair_pattern, NameLevelMemo()
+    return list(pattern_ids), pair_pattern, NameLevelMemo()
 
 
 _worker_memo = NameLevelMemo()
@@ -854,14 +817,15 @@ def _worker_start() -> None:
     _worker_memo = NameLevelMemo()
 
 
-def _compare_batch(batch: list[tuple[int, int]]) -> tuple[list[tuple[str, ...]], array]:
-    """In a forked worker: the patterns of a batch of pairs sent to it, with ids local to the batch."""
+def _compare_slice(bounds: tuple[int, int]) -> tuple[list[tuple[str, ...]], array]:
+    """In a forked worker: the patterns of pairs[start:end], with ids local to the slice."""
     assert _shared is not None
-    nodes = _shared
+    nodes, pairs = _shared
     memo = _worker_memo
     pattern_ids: dict[tuple[str, ...], int] = {}
     ids = array("I")
-    for i, j in batch:
+    for index in range(*bounds):
+        i, j = pairs[index]
         ids.append(pattern_ids.setdefault(compare_pattern(nodes[i], nodes[j], memo), len(pattern_ids)))
     return list(pattern_ids), ids
 
@@ -938,15 +902,17 @@ def link_views(
         node_of.append(len(nodes))
         nodes.append(view)
         node_person.append(person)
-    batches: Iterator[list[tuple[int, int]]] = candidate_pair_batches(nodes)
+    pairs = list(candidate_pairs(nodes))
     if any(person is not None for person in node_person):
         # Two records of existing persons are never compared: their persons are never merged here.
-        batches = ([(i, j) for i, j in batch if node_person[i] is None or node_person[j] is None] for batch in batches)
+        pairs = [(i, j) for i, j in pairs if node_person[i] is None or node_person[j] is None]
+    timings["block"] = time.perf_counter() - started
     # Every pair is compared once; pairs share a few thousand distinct patterns, so the weight and
     # the outcome are computed per pattern, and only the guards look at each pair.
-    pairs, patterns, pair_pattern, memo = compare_pair_batches(
-        nodes, batches, estimating=params is None, progress=progress, timings=timings, started=started
-    )
+    started = time.perf_counter()
+    workers = comparison_workers(len(pairs), estimating=params is None)
+    patterns, pair_pattern, memo = compare_pairs(nodes, pairs, progress=progress, workers=workers)
+    timings["compare"] = time.perf_counter() - started
     if params is None:
         started = time.perf_counter()
         counts = Counter(pair_pattern)

@@ -51,22 +51,3 @@ def test_pairs_come_once_each_in_the_order_the_blocks_first_bring_them_together(
     pairs = list(candidate_pairs(views))
     # The document block pairs 0 and 1 first; the birth date and surname prefix block adds the rest.
     assert pairs == [(0, 1), (0, 2), (1, 2)]
-
-
-def test_pairs_in_batches_of_blocks_are_the_pairs_in_one_batch_in_the_same_order():
-    from linkage.blocking import candidate_pair_batches
-
-    born = dt.date(1990, 3, 4)
-    views = [
-        RecordView(id=0, surname="KARIMOV", given_names="JASUR", birth_date=born, document_number="AA1"),
-        RecordView(id=1, surname="KARIMOV", given_names="JASUR", birth_date=born, document_number="AA1"),
-        RecordView(id=2, surname="KARIMOVA", given_names="JASURA", birth_date=born, phone="+79161234567"),
-        RecordView(id=3, surname="Каримов", given_names="Жасур", birth_date=born, phone="+79161234567"),
-    ]
-    whole = list(candidate_pair_batches(views, blocks_per_batch=1_000))
-    one_block_each = list(candidate_pair_batches(views, blocks_per_batch=1))
-
-    assert len(whole) == 1 and len(one_block_each) > 1
-    # A batch holds only pairs no earlier block brought: none comes twice, none is lost.
-    assert [pair for batch in one_block_each for pair in batch] == whole[0]
-    assert len(set(whole[0])) == len(whole[0]) == 6
