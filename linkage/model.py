@@ -727,7 +727,7 @@ def cluster(
     find, union_roots = clusters.find, clusters.union_roots
     for _, i, j, _, score in auto:
         root_i, root_j = find(i), find(j)
-        if root_i == root_j or union_roots(root_i, root_j):
+        if union_roots(root_i, root_j):
             if root_i != root_j:
                 joins.append((i, j, score))
             # Strongest first: a record's first accepted link is its best one (the earliest on a tie).
