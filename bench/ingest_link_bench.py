@@ -43,16 +43,16 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def _database_prepare(name: str) -> str:
-    """Drop and create the benchmark database; returns its URL."""
+def _database_prepare(server: str, name: str) -> str:
+    """Drop and create the benchmark database on `server` (a URL without a database); returns its URL."""
     import psycopg
 
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
         raise SystemExit(f"--database {name!r}: letters, digits and underscores only.")
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name}")
         connection.execute(f"CREATE DATABASE {name}")
-    return f"postgres://postgres@127.0.0.1:5432/{name}"
+    return f"{server}/{name}"
 
 
 def write_file(path: Path, records: int, seed: int) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], str]]:
@@ -182,11 +182,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20_260_515)
     parser.add_argument("--database", default="ingest_link_bench", help="PostgreSQL database to (re)create")
     parser.add_argument("--skip", action="append", default=[], help="skip a method: project, splink, splink_ids")
+    parser.add_argument(
+        "--server",
+        default="postgres://postgres@127.0.0.1:5432",
+        help="PostgreSQL server to run on (URL without a database; bench/pg_sized.sh starts one sized for the machine)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--out", help="write the markdown to this file")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = _database_prepare(args.database)
+    os.environ["DATABASE_URL"] = _database_prepare(args.server.rstrip("/"), args.database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "migrant_platform.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
     import django
@@ -264,7 +269,7 @@ def main() -> None:
         connections.close_all()
         import psycopg
 
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as connection:
+        with psycopg.connect(f"{args.server.rstrip('/')}/postgres", autocommit=True) as connection:
             connection.execute(f"DROP DATABASE IF EXISTS {args.database}")
 
 
