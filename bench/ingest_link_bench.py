@@ -115,7 +115,8 @@ def run_project(path: Path) -> tuple[dict[tuple[str, str], object], dict]:
     from profiles.models import Person, SourceRecord
 
     started, cpu = time.perf_counter(), machine_cpu_seconds()
-    call_command("import_records", str(path), "--no-progress", stdout=io.StringIO())
+    # The one-pass link at any size (a file this small would otherwise be linked chunk by chunk).
+    call_command("import_records", str(path), "--no-progress", "--link", "batch", stdout=io.StringIO())
     seconds, cpu = time.perf_counter() - started, machine_cpu_seconds() - cpu
     batch = ImportBatch.objects.get()
     run = LinkRun.objects.latest("pk")
@@ -191,7 +192,8 @@ def main() -> None:
     parser.add_argument("--out", help="write the markdown to this file")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = _database_prepare(args.server.rstrip("/"), args.database)
+    server = args.server.rstrip("/")
+    os.environ["DATABASE_URL"] = _database_prepare(server, args.database)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "migrant_platform.settings")
     os.environ.setdefault("DJANGO_DEBUG", "1")
     import django
@@ -269,7 +271,7 @@ def main() -> None:
         connections.close_all()
         import psycopg
 
-        with psycopg.connect(f"{args.server.rstrip('/')}/postgres", autocommit=True) as connection:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
             connection.execute(f"DROP DATABASE IF EXISTS {args.database}")
 
 
