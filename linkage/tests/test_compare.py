@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
 from linkage.compare import (
     CLOSE,
+    CLOSE_SIMILARITY,
     DAY_MONTH_SWAPPED,
     DIFFERENT,
     EXACT,
@@ -23,6 +25,7 @@ from linkage.compare import (
     compare_birth_date,
     compare_pattern,
     jaro_winkler,
+    jaro_winkler_at_least,
     within_one_edit,
 )
 
@@ -219,6 +222,64 @@ def test_jaro_winkler_with_repeated_letters(a, b, expected):
 def test_within_one_edit(a, b, expected):
     assert within_one_edit(a, b) is expected
     assert within_one_edit(b, a) is expected
+
+
+def _one_edit_spellings(a: str, alphabet: str) -> set[str]:
+    """Every spelling one deletion, insertion, replacement or swap of neighbours away from `a`."""
+    spellings = {a[:i] + a[i + 1 :] for i in range(len(a))}
+    spellings |= {a[:i] + c + a[i:] for i in range(len(a) + 1) for c in alphabet}
+    spellings |= {a[:i] + c + a[i + 1 :] for i in range(len(a)) for c in alphabet}
+    spellings |= {a[:i] + a[i + 1] + a[i] + a[i + 2 :] for i in range(len(a) - 1)}
+    return spellings | {a}
+
+
+def test_within_one_edit_is_exactly_the_spellings_one_edit_away():
+    rng = random.Random(7)
+    alphabet = "ABКА"  # Latin and Cyrillic look-alikes stay different letters
+    for _ in range(300):
+        a = "".join(rng.choices(alphabet, k=rng.randint(0, 6)))
+        near = _one_edit_spellings(a, alphabet)
+        for b in list(near)[:20] + ["".join(rng.choices(alphabet, k=rng.randint(0, 7))) for _ in range(20)]:
+            assert within_one_edit(a, b) is (b in near), (a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # An odd number of transpositions: rapidfuzz halves it with integer division and scores these
+        # above the threshold, the exact Jaro-Winkler below (names a million generated records compare).
+        ("MIRZAEVA", "MIRZOEVA"),
+        ("ABDULOEVA", "ABDULAEVA"),
+        ("KANKEI", "KANIKEI"),
+        ("MARTHA", "MARHTA"),
+        ("КАРИМОВ", "КАРИОВ"),
+    ],
+)
+def test_jaro_winkler_at_least_is_the_exact_comparison(a, b):
+    assert jaro_winkler_at_least(a, b) is (jaro_winkler(a, b) >= CLOSE_SIMILARITY)
+    assert jaro_winkler_at_least(b, a) is (jaro_winkler(b, a) >= CLOSE_SIMILARITY)
+
+
+def test_jaro_winkler_at_least_agrees_with_the_exact_score_on_random_names():
+    # Few letters, so that matches, transpositions and shared prefixes are frequent.
+    rng = random.Random(11)
+    alphabet = "AEIKMORSV"
+    agreed_above = 0
+    for _ in range(20_000):
+        a = "".join(rng.choices(alphabet, k=rng.randint(1, 12)))
+        b = list(a)
+        for _ in range(rng.randint(0, 3)):
+            i = rng.randrange(len(b))
+            b[i] = rng.choice(alphabet)
+        if rng.random() < 0.5 and len(b) > 1:
+            i = rng.randrange(len(b) - 1)
+            b[i], b[i + 1] = b[i + 1], b[i]
+        b = "".join(b)
+        for threshold in (CLOSE_SIMILARITY, 0.85, 0.5):
+            exact = jaro_winkler(a, b) >= threshold
+            assert jaro_winkler_at_least(a, b, threshold) is exact, (a, b, threshold)
+            agreed_above += exact
+    assert agreed_above > 1_000  # the pairs reach both sides of the thresholds
 
 
 def test_folded_forms_are_kept_per_spelling_and_the_store_stays_bounded(monkeypatch):
