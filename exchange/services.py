@@ -33,6 +33,7 @@ from exchange.readers import TextRow
 from exchange.selectors import Outcome, ParsedRow, RowOutcome, reference_index_load, rows_classify, rows_parse
 from exchange.tasks import linker_get, records_link_enqueue
 from migrant_platform.bulk import BackgroundWrites, few_garbage_collections, tuples_insert_returning_ids
+from migrant_platform.foreign_keys import foreign_keys_checked_per_table
 from profiles.models import SourceRecord
 from reference.models import SourceSystem
 
@@ -253,7 +254,8 @@ def _chunk_write(
     def flush() -> None:
         if pending:
             # Ids reserved from the sequence (PostgreSQL, COPY) or returned by bulk_create (SQLite).
-            ids = tuples_insert_returning_ids(SourceRecord, RECORD_INSERT_COLUMNS, [row for _, row in pending])
+            with foreign_keys_checked_per_table():
+                ids = tuples_insert_returning_ids(SourceRecord, RECORD_INSERT_COLUMNS, [row for _, row in pending])
             id_of.update(zip((key for key, _ in pending), ids, strict=True))
             created.extend(ids)
             pending.clear()

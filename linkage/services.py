@@ -59,6 +59,7 @@ from migrant_platform.bulk import (
     values_insert_returning_ids,
     values_rows,
 )
+from migrant_platform.foreign_keys import foreign_keys_checked_per_table
 from profiles.models import IdentityDocument, Person, PersonNameKey, SourceRecord
 from profiles.names import name_keys
 from profiles.services import person_create, person_rebuild_stays
@@ -685,7 +686,8 @@ def _write(
     with stage("persons"):
         for start in range(0, len(roots), CHUNK):
             chunk = roots[start : start + CHUNK]
-            ids = values_insert_returning_ids(Person, [plan.new_person_fields[root] for root in chunk])
+            with foreign_keys_checked_per_table():
+                ids = values_insert_returning_ids(Person, [plan.new_person_fields[root] for root in chunk])
             created.update(zip(chunk, ids, strict=True))
     target = [created[-t - 1] if t is not None and t < 0 else t for t in plan.target]
     created_ids = set(created.values())
@@ -753,12 +755,7 @@ def _write(
         # The server writes the links; meanwhile this process works out the new persons' name keys
         # from the names in memory, and a background connection inserts them.
         with stage("name keys (while links are written)"):
-            writes.submit(
-                tuples_insert,
-                PersonNameKey,
-                ("person_id", "key"),
-                _name_keys_of_new_persons(created, plan, views, target),
-            )
+            writes.submit(_name_keys_insert, _name_keys_of_new_persons(created, plan, views, target))
         waiting = time.perf_counter()  # leaving the block waits for the writes still running
     stage["links and decisions"] = stage.get("links and decisions", 0.0) + time.perf_counter() - waiting
     moved = [views[p].id for p in changed if current[p] is not None]
@@ -862,7 +859,7 @@ def _links_and_decisions_write(
     to the background connections whole, so the server still runs two at once (as fast as a link
     UPDATE and a decisions COPY side by side: 200,000 records 5.9 s either way); no two chunks write
     the same document."""
-    with transaction.atomic():
+    with foreign_keys_checked_per_table():
         _records_update_links(links, now)
         tuples_insert(LinkDecision, DECISION_COLUMNS, decisions)
         # A document stored before, by an earlier delivery, keeps its record (the unique constraint).
@@ -920,6 +917,11 @@ PERSON_NAME_FIELDS = (
     "cyrillic_given_names",
     "cyrillic_patronymic",
 )
+
+
+def _name_keys_insert(rows: list[tuple[int, str]]) -> None:
+    with foreign_keys_checked_per_table():
+        tuples_insert(PersonNameKey, ("person_id", "key"), rows)
 
 
 def _name_keys_of_new_persons(

@@ -25,6 +25,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from migrant_platform.foreign_keys import foreign_keys_note
+
 Model = TypeVar("Model", bound=models.Model)
 
 _JSONB_OID = 3802
@@ -161,6 +163,8 @@ def update_from_rows(
     (pk, *columns), the new values COPYed into a temporary table first (PostgreSQL only): one
     statement for any number of rows, and no SQL text of thousands of placeholders to build and parse.
     `also` is more of the SET clause (`"linked_at = %s"`) with its `params`."""
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    foreign_keys_note(model, ("pk", *columns), rows)
     fields = {f.attname: f for f in model._meta.concrete_fields}
     pk = model._meta.pk.column
     db_columns = (pk, *(fields[name].column for name in columns))
@@ -235,6 +239,7 @@ def tuples_insert(model: type[models.Model], columns: Sequence[str], rows: Seque
     takes the caller's time); columns left out take their null."""
     if not rows:
         return
+    foreign_keys_note(model, columns, rows)
     if connection.vendor == "postgresql":
         copy_rows(model, columns, rows)
     else:
@@ -251,7 +256,10 @@ def tuples_insert_returning_ids(
         return []
     if connection.vendor == "postgresql":
         ids = reserve_ids_postgresql(model, len(rows))
-        copy_rows(model, (model._meta.pk.attname, *columns), [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+        columns = (model._meta.pk.attname, *columns)
+        rows = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+        foreign_keys_note(model, columns, rows)
+        copy_rows(model, columns, rows)
         return ids
     created = model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
     return [instance.pk for instance in created]
@@ -296,6 +304,7 @@ def tuples_insert_new(model: type[models.Model], columns: Sequence[str], rows: S
     one statement."""
     if not rows:
         return 0
+    foreign_keys_note(model, columns, rows)
     if connection.vendor != "postgresql":
         return executemany_rows(model, columns, rows, on_conflict_do_nothing=True)
     fields = {f.attname: f for f in model._meta.concrete_fields}

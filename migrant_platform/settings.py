@@ -123,6 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+# Bulk writes (a file's records, a link run's links and decisions) check their foreign keys with one
+# query per referenced table instead of one per row, where the database role may set
+# session_replication_role (`migrant_platform.foreign_keys`; README "Database role"). Off: per row.
+BULK_FOREIGN_KEYS_PER_TABLE = env_bool("BULK_FOREIGN_KEYS_PER_TABLE", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

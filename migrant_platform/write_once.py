@@ -58,6 +58,7 @@ def _postgresql_guard_create(schema_editor, *, table: str, columns: list[str], w
     schema_editor.execute(
         f"CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
     )
+    schema_editor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
 
 
 def write_once_narrow_operation(*, table: str, columns: list[str], what: str) -> migrations.RunPython:
@@ -99,6 +100,8 @@ def write_once_narrow_operation(*, table: str, columns: list[str], what: str) ->
         schema_editor.execute(
             f"CREATE TRIGGER {deleted} BEFORE DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {refuse}()"
         )
+        for trigger in (name, deleted):
+            schema_editor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}")
 
     def backwards(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
@@ -107,6 +110,25 @@ def write_once_narrow_operation(*, table: str, columns: list[str], what: str) ->
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {deleted} ON {table}")
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {refuse}()")
         _postgresql_guard_create(schema_editor, table=table, columns=columns, what=what)
+
+    return migrations.RunPython(forwards, backwards)
+
+
+def triggers_fire_always_operation(*, table: str, triggers: list[str]) -> migrations.RunPython:
+    """Make a table's PostgreSQL triggers fire whatever the session's `session_replication_role`
+    (`ENABLE ALWAYS`). A bulk write that leaves its foreign keys to one check per table
+    (`migrant_platform.foreign_keys`) runs as `replica`, which leaves out every trigger enabled the
+    ordinary way; the guards must not be among them."""
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for trigger in triggers:
+                schema_editor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}")
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for trigger in triggers:
+                schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
 
     return migrations.RunPython(forwards, backwards)
 

@@ -1,0 +1,154 @@
+"""Foreign keys of bulk writes checked once per referenced table (PostgreSQL): the same answers as
+the per-row triggers, the same locks, and the project's own triggers still fire."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import psycopg
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test import override_settings
+
+from linkage.models import LinkDecision
+from migrant_platform.bulk import tuples_insert, update_from_rows, values_insert_returning_ids
+from migrant_platform.foreign_keys import checked_per_table_available, foreign_keys_checked_per_table
+from profiles.models import Person, SourceRecord
+
+RECEIVED = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+DECISION_COLUMNS = ("kind", "record_id", "person_id", "reason", "decided_at")
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("session_replication_role is PostgreSQL's")
+
+
+def _record(number: int, **values) -> dict:
+    return {
+        "source_system_id": "BORDER",
+        "source_record_id": f"FK-{number}",
+        "received_at": RECEIVED,
+        "payload": {"number": number},
+        "surname": "KARIMOV",
+        "citizenship_id": "UZB",
+        **values,
+    }
+
+
+def _replication_role() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_good_references_are_written_and_the_role_is_replica_only_inside_the_block():
+    person = Person.objects.create(
+        latin_surname="KARIMOV", birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB"
+    )
+    with transaction.atomic():
+        with foreign_keys_checked_per_table():
+            assert _replication_role() == "replica"
+            [record_id] = values_insert_returning_ids(SourceRecord, [_record(1)])
+            update_from_rows(SourceRecord, ("person_id",), [(record_id, person.pk)], also="linked_at = now()")
+            tuples_insert(LinkDecision, DECISION_COLUMNS, [("auto_link", record_id, person.pk, "t", RECEIVED)])
+        assert _replication_role() == "origin"
+    assert SourceRecord.objects.get(pk=record_id).person_id == person.pk
+    assert LinkDecision.objects.filter(record_id=record_id, person_id=person.pk).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["citizenship", "source_system", "person_of_update", "record_of_decision"])
+def test_a_reference_to_nothing_fails_the_block_and_keeps_nothing_of_it(bad):
+    person = Person.objects.create(
+        latin_surname="KARIMOV", birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB"
+    )
+    before = (SourceRecord.objects.count(), LinkDecision.objects.count())
+    with (
+        pytest.raises(IntegrityError, match="which does not exist"),
+        transaction.atomic(),
+        foreign_keys_checked_per_table(),
+    ):
+        values = {"citizenship": {"citizenship_id": "XXX"}, "source_system": {"source_system_id": "NOWHERE"}}
+        [record_id] = values_insert_returning_ids(SourceRecord, [_record(2, **values.get(bad, {}))])
+        target = person.pk + 1000 if bad == "person_of_update" else person.pk
+        # An update that finds no record writes nothing; the decision's record is then checked.
+        updated = record_id + 1000 if bad == "record_of_decision" else record_id
+        update_from_rows(SourceRecord, ("person_id",), [(updated, target)], also="linked_at = now()")
+        decision = ("auto_link", updated, person.pk, "t", RECEIVED)
+        tuples_insert(LinkDecision, DECISION_COLUMNS, [decision])
+    assert (SourceRecord.objects.count(), LinkDecision.objects.count()) == before
+    assert _replication_role() == "origin"  # rolled back with the transaction
+
+
+@pytest.mark.django_db
+def test_the_write_once_guard_still_fires_in_the_block():
+    [record_id] = values_insert_returning_ids(SourceRecord, [_record(3)])
+    with pytest.raises(IntegrityError, match="write-once"), transaction.atomic(), foreign_keys_checked_per_table():
+        update_from_rows(SourceRecord, ("payload",), [(record_id, {"number": 99})])
+    assert SourceRecord.objects.get(pk=record_id).payload == {"number": 3}
+
+
+@pytest.mark.django_db
+def test_every_trigger_of_the_project_fires_in_every_replication_role():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'A'"
+        )
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal")
+        assert cursor.fetchone()[0] >= 6  # the write-once guards and the delivery's final state
+
+
+@pytest.mark.django_db
+def test_a_role_without_the_privilege_gets_the_per_row_triggers():
+    role = f"fk_probe_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role}")
+        try:
+            cursor.execute(f"SET ROLE {role}")
+            assert not checked_per_table_available()
+            cursor.execute("RESET ROLE")
+            cursor.execute(f"GRANT SET ON PARAMETER session_replication_role TO {role}")
+            cursor.execute(f"SET ROLE {role}")
+            assert checked_per_table_available()
+        finally:
+            cursor.execute("RESET ROLE")
+            cursor.execute(f"REVOKE ALL ON PARAMETER session_replication_role FROM {role}")
+            cursor.execute(f"DROP ROLE {role}")
+    with override_settings(BULK_FOREIGN_KEYS_PER_TABLE=False):
+        assert not checked_per_table_available()
+        with foreign_keys_checked_per_table():
+            assert _replication_role() == "origin"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_referenced_row_stays_locked_until_the_writer_commits():
+    """As the per-row check does, the block locks the persons it references: another session cannot
+    delete one before the links that reference it are committed."""
+    person = Person.objects.create(
+        latin_surname="KARIMOV", birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB"
+    )
+    [record_id] = values_insert_returning_ids(SourceRecord, [_record(4)])
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"], autocommit=True
+    )
+    try:
+        with transaction.atomic():
+            with foreign_keys_checked_per_table():
+                tuples_insert(
+                    LinkDecision,
+                    DECISION_COLUMNS,
+                    [("auto_link", record_id, person.pk, "t", RECEIVED)],
+                )
+            other.execute("SET lock_timeout = '200ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("DELETE FROM profiles_person WHERE id = %s", [person.pk])
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):  # committed: now the key protects it
+            other.execute("DELETE FROM profiles_person WHERE id = %s", [person.pk])
+    finally:
+        other.close()
