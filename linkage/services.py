@@ -448,7 +448,11 @@ def _link_pending(run: LinkRun) -> None:
         plan = _plan(result, views, current)
     _write(run, result, views, current, plan, now, stage, stated_documents=stated)
     with stage("undecided"):
-        _queue_undecided(run, ids)
+        # The records left without a person, known from the plan: the unlinked-records index still
+        # points at every record of the run (a million entries of versions the links replaced).
+        _queue_undecided(
+            run, [record_id for record_id, person in zip(ids, plan.target, strict=False) if person is None]
+        )
     _progress(run, processed=len(ids))
     logger.info("link run %s: %s", run.pk, stage)
 
@@ -467,17 +471,12 @@ def _stated_document() -> Any:
 def _queue_undecided(run: LinkRun, ids: list[int]) -> None:
     """Records the run could neither link, start a person from, nor put before a reviewer with a
     candidate (no citizenship, birth date or sex, and no person to compare with) wait for a person,
-    as in incremental linking; the decision row also keeps the next run from picking them up."""
-    # One range query on the unlinked-records index, not a list of a million ids: `ids` are sorted,
-    # and a record that arrived during the run inside the range is left for the next run.
-    wanted = set(ids)
-    undecided = [
-        record_id
-        for record_id in _pending(SourceRecord.objects.filter(pk__gte=ids[0], pk__lte=ids[-1]))
-        .order_by("id")
-        .values_list("id", flat=True)
-        if record_id in wanted
-    ]
+    as in incremental linking; the decision row also keeps the next run from picking them up.
+    `ids`: the run's records it left unlinked (those put before a reviewer have their decision)."""
+    undecided = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        undecided += _pending(SourceRecord.objects.filter(pk__in=chunk)).order_by("id").values_list("id", flat=True)
     LinkDecision.objects.bulk_create(
         [
             LinkDecision(

@@ -248,7 +248,11 @@ class SourceRecord(models.Model):
         ordering = ["received_at", "id"]
         indexes = [
             models.Index(fields=["document_number"], name="source_record_document_idx"),
-            models.Index(fields=["person", "received_at"], name="source_record_person_idx"),
+            # Linked records only: records arrive unlinked, and an entry for no person is looked up by
+            # nothing (the unlinked-records index serves those); a million-record file wrote a million.
+            models.Index(
+                fields=["person", "received_at"], name="source_record_person_idx", condition=Q(person__isnull=False)
+            ),
             models.Index(fields=["linked_at"], name="source_record_unlinked_idx", condition=Q(person__isnull=True)),
             # Corrections are few: the index holds only them.
             models.Index(
