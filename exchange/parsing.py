@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -195,9 +196,8 @@ class ParsedRecord(NamedTuple):
     tax_id: str = ""
     facts: Mapping[str, Any] = MappingProxyType({})
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.source_system, self.source_record_id)
+    # (source_system, source_record_id): a C getter, asked a few times for every row of a file.
+    key = property(itemgetter(0, 1), doc="(source_system, source_record_id)")
 
 
 def cell_text(value: Any) -> str:
