@@ -452,8 +452,15 @@ def test_linking_pending_records_in_one_pass_decides_as_the_incremental_linker()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_one_pass_in_autocommit_writes_links_and_decisions_from_background_connections(monkeypatch):
+@pytest.mark.parametrize("foreign_keys_per_table", [True, False], ids=["keys-per-table", "keys-per-row"])
+def test_one_pass_in_autocommit_writes_links_and_decisions_from_background_connections(
+    monkeypatch, settings, foreign_keys_per_table
+):
     from linkage import services
+
+    # The same links either way, with the foreign keys checked per referenced table (PostgreSQL, a
+    # role allowed to: `migrant_platform.foreign_keys`) or by each row's trigger.
+    settings.BULK_FOREIGN_KEYS_PER_TABLE = foreign_keys_per_table
 
     # Two records per write chunk: the three pairs' links and decisions go out as several writes,
     # run by the background connections (on PostgreSQL) while the next chunk is explained.
