@@ -32,6 +32,7 @@ import contextlib
 import contextvars
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -107,7 +108,7 @@ def foreign_keys_note(model: type[models.Model], columns: Sequence[str], rows: S
     for name in ("pk", model._meta.pk.attname):
         if name in columns:
             position = columns.index(name)
-            noted.written.setdefault(model, set()).update(row[position] for row in rows)
+            noted.written.setdefault(model, set()).update(map(itemgetter(position), rows))
     for relation in model._meta.concrete_fields:
         if not relation.many_to_one or relation.attname not in columns:
             continue
@@ -116,7 +117,7 @@ def foreign_keys_note(model: type[models.Model], columns: Sequence[str], rows: S
         values, _ = noted.references.setdefault(
             (target.model, target.column), (set(), f"{model._meta.db_table}.{relation.column}")
         )
-        values.update(row[position] for row in rows)
+        values.update(map(itemgetter(position), rows))
 
 
 def _referenced_rows_check(
