@@ -58,7 +58,7 @@ def _postgresql_guard_create(schema_editor, *, table: str, columns: list[str], w
     schema_editor.execute(
         f"CREATE TRIGGER {name} BEFORE UPDATE OR DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
     )
-    schema_editor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
+    _fire_always(schema_editor, table, [name])
 
 
 def write_once_narrow_operation(*, table: str, columns: list[str], what: str) -> migrations.RunPython:
@@ -100,8 +100,7 @@ def write_once_narrow_operation(*, table: str, columns: list[str], what: str) ->
         schema_editor.execute(
             f"CREATE TRIGGER {deleted} BEFORE DELETE ON {table} FOR EACH ROW EXECUTE FUNCTION {refuse}()"
         )
-        for trigger in (name, deleted):
-            schema_editor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}")
+        _fire_always(schema_editor, table, [name, deleted])
 
     def backwards(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
@@ -122,8 +121,7 @@ def triggers_fire_always_operation(*, table: str, triggers: list[str]) -> migrat
 
     def forwards(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            for trigger in triggers:
-                schema_editor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}")
+            _fire_always(schema_editor, table, triggers)
 
     def backwards(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
@@ -131,6 +129,11 @@ def triggers_fire_always_operation(*, table: str, triggers: list[str]) -> migrat
                 schema_editor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
 
     return migrations.RunPython(forwards, backwards)
+
+
+def _fire_always(schema_editor, table: str, triggers: list[str]) -> None:
+    for trigger in triggers:
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}")
 
 
 def _sqlite_trigger_create(schema_editor, *, table: str, columns: list[str], what: str) -> None:
