@@ -53,6 +53,7 @@ from migrant_platform.bulk import (
     JsonText,
     few_garbage_collections,
     json_text,
+    statistics_refresh_if_stale,
     tuples_insert,
     tuples_insert_new,
     update_from_rows,
@@ -404,6 +405,10 @@ class _Stages(dict):
 def _link_pending(run: LinkRun) -> None:
     now = timezone.now()
     stage = _Stages()
+    with stage("statistics"):
+        # A large delivery has just been stored: the read below and the writes' key checks are
+        # planned on the records' statistics, stale until analyzed (autovacuum may not have run yet).
+        statistics_refresh_if_stale(SourceRecord, LinkDecision, Person)
     with stage("read"):
         # One pass of a server-side cursor over the pending records, not a query per chunk of ids.
         # Each comes with the document number as sent when its columns hold all its document (most
