@@ -84,7 +84,7 @@ def test_records_are_found_by_document_number_through_the_index():
         assert "source_record_document_idx" in plan
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_statistics_are_refreshed_where_rows_changed_beyond_autovacuums_threshold():
     if connection.vendor != "postgresql":
         assert statistics_refresh_if_stale(SourceRecord) == []
