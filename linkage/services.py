@@ -406,8 +406,8 @@ def _link_pending(run: LinkRun) -> None:
     now = timezone.now()
     stage = _Stages()
     with stage("statistics"):
-        # A large delivery has just been stored: the read below and the writes' key checks are
-        # planned on the records' statistics, stale until analyzed (autovacuum may not have run yet).
+        # A large delivery has just been stored: the read below is planned on the records'
+        # statistics, stale until analyzed (autovacuum may not have run yet).
         statistics_refresh_if_stale(SourceRecord, LinkDecision, Person)
     with stage("read"):
         # One pass of a server-side cursor over the pending records, not a query per chunk of ids.

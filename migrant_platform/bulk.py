@@ -230,10 +230,10 @@ def statistics_refresh_if_stale(*models_: type[models.Model]) -> list[str]:
     last analyzed (PostgreSQL only); returns the tables analyzed.
 
     A job that reads a table right after a large delivery wrote it cannot wait for autovacuum (nor
-    count on it: a server may run without). Planned on statistics of the table before the delivery,
-    the one-pass link's read of a million fresh records sorted them on disk before returning the
-    first (2.7 s against 1.2 s), and its writes' key checks took 7 s more (BENCHMARKS.md, session 18).
-    ANALYZE reads a sample of 30,000 rows whatever the table's size: half a second here."""
+    count on it: a server may run without). Planned on the statistics of the table before the
+    delivery, the one-pass link's read of a million fresh records sorted them on disk before
+    returning the first: 2.7 s of server time against 1.2 s (BENCHMARKS.md, session 18). ANALYZE
+    reads a sample of 30,000 rows whatever the table's size: half a second here."""
     if connection.vendor != "postgresql":
         return []
     tables = [model._meta.db_table for model in models_]
