@@ -2,7 +2,8 @@
 
 A link is an UPDATE that PostgreSQL cannot make HOT (the person is indexed), so every index of the
 records gets a second entry per record. Two index settings make those entries cheaper, measured on
-a million records (BENCHMARKS.md, session 18): the link UPDATE took 19.2–20.7 s against 24.2 s.
+a million records (`bench/link_update_indexes.sql`, BENCHMARKS.md, session 18): the link UPDATE took
+19.2–20.7 s against 24.2–24.8 s.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ class EqualityIndex(models.Index):
     A hash index stores a 4-byte hash and finds a key's bucket directly. A B-tree entry for a key it
     already holds (the linked version of a pending record) first tries to make room on a full page
     by removing older versions, which in the linking transaction are all still alive: the document
-    index added 5.7 s to a million links as a B-tree, 2.1 s as a hash index. One column; no
+    index added 3.7–5.7 s to a million links as a B-tree, 0–2.1 s as a hash index. One column; no
     ordering, range or prefix lookups."""
 
     def __init__(self, *, fields: list[str], name: str, **kwargs: Any) -> None:
