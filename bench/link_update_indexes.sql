@@ -9,96 +9,52 @@
 -- session 18.
 \timing on
 SET session_replication_role = replica;
-DROP TABLE IF EXISTS fa; DROP TABLE IF EXISTS st;
--- The two statements each case times (psql variables: one line each).
+DROP TABLE IF EXISTS fa; DROP TABLE IF EXISTS fb; DROP TABLE IF EXISTS st;
+-- The two statements each case times (psql variables: one line each), in link_update_indexes_case.sql.
 \set pending_insert 'INSERT INTO fb (id, source_system, source_record_id, received_at, payload, supersedes_id, surname, given_names, patronymic, birth_date, sex, citizenship, document_type, document_number, phone, tax_id, link_reason) SELECT id, source_system, source_record_id, received_at, payload, supersedes_id, surname, given_names, patronymic, birth_date, sex, citizenship, document_type, document_number, phone, tax_id, \'{}\'::jsonb FROM profiles_sourcerecord;'
 \set link_update 'UPDATE fb SET person_id = r.person_id, link_score = r.link_score, link_reason = r.link_reason, linked_at = r.linked_at FROM profiles_sourcerecord r WHERE fb.id = r.id;'
 
 \echo primary key only
-DROP TABLE IF EXISTS fb;
 CREATE TABLE fb (LIKE profiles_sourcerecord INCLUDING DEFAULTS);
 ALTER TABLE fb ADD PRIMARY KEY (id);
-CHECKPOINT;
-\echo   pending insert
-:pending_insert
-CHECKPOINT;
-\echo   link update
-:link_update
-CHECKPOINT;
+\ir link_update_indexes_case.sql
 
 \echo + unique (source_system, source_record_id)
-DROP TABLE IF EXISTS fb;
 CREATE TABLE fb (LIKE profiles_sourcerecord INCLUDING DEFAULTS);
 ALTER TABLE fb ADD PRIMARY KEY (id);
 CREATE UNIQUE INDEX ON fb (source_system, source_record_id);
-CHECKPOINT;
-\echo   pending insert
-:pending_insert
-CHECKPOINT;
-\echo   link update
-:link_update
-CHECKPOINT;
+\ir link_update_indexes_case.sql
 
 \echo primary key + document number, B-tree
-DROP TABLE IF EXISTS fb;
 CREATE TABLE fb (LIKE profiles_sourcerecord INCLUDING DEFAULTS);
 ALTER TABLE fb ADD PRIMARY KEY (id);
 CREATE INDEX ON fb (document_number);
-CHECKPOINT;
-\echo   pending insert
-:pending_insert
-CHECKPOINT;
-\echo   link update
-:link_update
-CHECKPOINT;
+\ir link_update_indexes_case.sql
 
 \echo primary key + document number, hash
-DROP TABLE IF EXISTS fb;
 CREATE TABLE fb (LIKE profiles_sourcerecord INCLUDING DEFAULTS);
 ALTER TABLE fb ADD PRIMARY KEY (id);
 CREATE INDEX ON fb USING hash (document_number);
-CHECKPOINT;
-\echo   pending insert
-:pending_insert
-CHECKPOINT;
-\echo   link update
-:link_update
-CHECKPOINT;
+\ir link_update_indexes_case.sql
 
 -- Every index as before migration profiles/0007, then as it leaves them.
 \echo all, before 0007
-DROP TABLE IF EXISTS fb;
 CREATE TABLE fb (LIKE profiles_sourcerecord INCLUDING DEFAULTS);
 ALTER TABLE fb ADD PRIMARY KEY (id);
 CREATE INDEX ON fb (document_number);
 CREATE UNIQUE INDEX ON fb (source_system, source_record_id);
 CREATE INDEX ON fb (person_id, received_at) WHERE person_id IS NOT NULL;
 CREATE INDEX ON fb (linked_at) WHERE person_id IS NULL;
-CHECKPOINT;
-\echo   pending insert
-:pending_insert
-CHECKPOINT;
-\echo   link update
-:link_update
-CHECKPOINT;
+\ir link_update_indexes_case.sql
 
 \echo all, as 0007 leaves them
-DROP TABLE IF EXISTS fb;
 CREATE TABLE fb (LIKE profiles_sourcerecord INCLUDING DEFAULTS);
 ALTER TABLE fb ADD PRIMARY KEY (id) WITH (deduplicate_items = off);
 CREATE INDEX ON fb USING hash (document_number);
 CREATE UNIQUE INDEX ON fb (source_system, source_record_id) WITH (deduplicate_items = off);
 CREATE INDEX ON fb (person_id, received_at) WHERE person_id IS NOT NULL;
 CREATE INDEX ON fb (linked_at) WHERE person_id IS NULL;
-CHECKPOINT;
-\echo   pending insert
-:pending_insert
-CHECKPOINT;
-\echo   link update
-:link_update
-CHECKPOINT;
-
-DROP TABLE fb;
+\ir link_update_indexes_case.sql
 
 -- The staged, write-once ingest: a staging table with the keys an ingest needs, the records
 -- inserted once into the registry (its indexes as before 0007) with their links, then deleted from
