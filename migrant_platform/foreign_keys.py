@@ -130,17 +130,20 @@ def _referenced_rows_check(
     table = quote(model._meta.db_table)
     db_type = next(f for f in model._meta.concrete_fields if f.column == column).db_type(connection)
     wanted = list(values)
-    # Names come from the models; the values travel as one array parameter.
+    # Names come from the models; the values travel as one array parameter. Integer keys (a link
+    # chunk's 50,000 records) go as the array's text, joined in C: psycopg adapts a list element by
+    # element in Python.
+    array = "{" + ",".join(map(str, wanted)) + "}" if set(map(type, wanted)) == {int} else wanted
     cursor.execute(
         f"WITH found AS (SELECT 1 FROM {table} WHERE {quote(column)} = ANY(%s::{db_type}[])"  # noqa: S608
         f"{' FOR KEY SHARE' if lock else ''}) SELECT count(*) FROM found",
-        [wanted],
+        [array],
     )
     if cursor.fetchone()[0] == len(wanted):
         return
     cursor.execute(
         f"SELECT {quote(column)} FROM {table} WHERE {quote(column)} = ANY(%s::{db_type}[])",  # noqa: S608
-        [wanted],
+        [array],
     )
     missing = sorted(values - {found for (found,) in cursor.fetchall()}, key=str)
     raise IntegrityError(

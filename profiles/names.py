@@ -125,7 +125,8 @@ _WORD_SEPARATORS = re.compile(r"[\s\-]+")
 def name_keys(*names: str) -> set[str]:
     """Keys of every word of every name given (surname, given names, patronymic...)."""
     keys = set()
-    for name in names:
+    # A person's records repeat their names (ten records, three spellings): each is split once.
+    for name in set(names):
         for word in _WORD_SEPARATORS.split(name or ""):
             key = name_key(word)
             if len(key) >= 2:
