@@ -24,7 +24,7 @@ from django.db import connection, connections, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from migrant_platform.foreign_keys import foreign_keys_note
+from migrant_platform.foreign_keys import foreign_keys_note, foreign_keys_note_written
 
 Model = TypeVar("Model", bound=models.Model)
 
@@ -168,7 +168,8 @@ def update_from_rows(
     statement for any number of rows, and no SQL text of thousands of placeholders to build and parse.
     `also` is more of the SET clause (`"linked_at = %s"`) with its `params`."""
     rows = rows if isinstance(rows, Sequence) else list(rows)
-    foreign_keys_note(model, ("pk", *columns), rows)
+    # Rows written only if found: taken as written once the row count says every one was.
+    foreign_keys_note(model, ("pk", *columns), rows, written=False)
     fields = {f.attname: f for f in model._meta.concrete_fields}
     pk = model._meta.pk.column
     db_columns = (pk, *(fields[name].column for name in columns))
@@ -187,6 +188,8 @@ def update_from_rows(
             f"WHERE {table}.{quote(pk)} = staging.{quote(pk)}",
             list(params),
         )
+        if cursor.rowcount == len(rows):
+            foreign_keys_note_written(model, ("pk",), rows)
 
 
 def _column_types(table: str, columns: tuple[str, ...]) -> list[int]:
@@ -340,7 +343,8 @@ def tuples_insert_new(model: type[models.Model], columns: Sequence[str], rows: S
     one statement."""
     if not rows:
         return 0
-    foreign_keys_note(model, columns, rows)
+    # A row the conflict skips was not written (nor perhaps a row with its primary key).
+    foreign_keys_note(model, columns, rows, written=False)
     if connection.vendor != "postgresql":
         return executemany_rows(model, columns, rows, on_conflict_do_nothing=True)
     fields = {f.attname: f for f in model._meta.concrete_fields}
@@ -351,6 +355,8 @@ def tuples_insert_new(model: type[models.Model], columns: Sequence[str], rows: S
             f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({listed}) "  # noqa: S608
             f"SELECT {listed} FROM {staging} ON CONFLICT DO NOTHING"
         )
+        if cursor.rowcount == len(rows):
+            foreign_keys_note_written(model, columns, rows)
         return cursor.rowcount
 
 

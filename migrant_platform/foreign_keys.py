@@ -10,8 +10,10 @@ Inside `foreign_keys_checked_per_table()`, on PostgreSQL and for a role allowed 
 foreign-key triggers, as `pg_restore --disable-triggers` and logical replication do. The bulk
 helpers of `migrant_platform.bulk` note the referencing values they write; when the block ends,
 every referenced row is locked `FOR KEY SHARE`, as each row's check would have locked it, and
-counted: one query per referenced table. A value that references nothing raises IntegrityError, and
-the transaction is rolled back with everything written in it.
+counted: one query per referenced table. A row the block wrote itself (inserted, or updated by a
+statement that found every row it was given) exists and is locked already, and is not queried.
+A value that references nothing raises IntegrityError, and the transaction is rolled back with
+everything written in it.
 
 What stays as it was:
 * unique, check and not-null constraints, which are not triggers;
@@ -90,25 +92,27 @@ def foreign_keys_checked_per_table() -> Iterator[None]:
                 # The checks, and the rest of the transaction, run as any statement would.
                 cursor.execute("SET LOCAL session_replication_role = origin")
                 for (model, column), (values, referencing) in noted.references.items():
-                    # A row this block inserted or updated is locked by that write already (and one
-                    # it inserted is seen by no one else): only its existence is checked.
+                    # A row this block inserted or updated exists, and is locked by that write until
+                    # the commit (one it inserted is seen by no one else): it needs no check. A
+                    # link chunk's decisions referenced 50,000 records the chunk had just updated.
                     written = noted.written.get(model, set()) if column == model._meta.pk.column else set()
-                    _referenced_rows_check(cursor, model, column, values - written, referencing, lock=True)
-                    _referenced_rows_check(cursor, model, column, values & written, referencing, lock=False)
+                    _referenced_rows_check(cursor, model, column, values - written, referencing)
         finally:
             _noted.reset(token)
 
 
-def foreign_keys_note(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def foreign_keys_note(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, written: bool = True
+) -> None:
     """Called by the bulk helpers for the rows they write (values by attname in `columns` order;
-    "pk" for the primary key of the rows an update finds)."""
+    "pk" for the primary key of the rows an update finds). With `written` off, the rows' primary
+    keys are not taken as written (a statement that may skip some of them) until
+    `foreign_keys_note_written` says so."""
     noted = _noted.get()
     if noted is None:
         return
-    for name in ("pk", model._meta.pk.attname):
-        if name in columns:
-            position = columns.index(name)
-            noted.written.setdefault(model, set()).update(map(itemgetter(position), rows))
+    if written:
+        _written_note(noted, model, columns, rows)
     for relation in model._meta.concrete_fields:
         if not relation.many_to_one or relation.attname not in columns:
             continue
@@ -120,8 +124,25 @@ def foreign_keys_note(model: type[models.Model], columns: Sequence[str], rows: S
         values.update(map(itemgetter(position), rows))
 
 
+def foreign_keys_note_written(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """The rows were all written (the statement's row count says so): a reference to one of them
+    needs no check."""
+    noted = _noted.get()
+    if noted is not None:
+        _written_note(noted, model, columns, rows)
+
+
+def _written_note(
+    noted: _Noted, model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    for name in ("pk", model._meta.pk.attname):
+        if name in columns:
+            position = columns.index(name)
+            noted.written.setdefault(model, set()).update(map(itemgetter(position), rows))
+
+
 def _referenced_rows_check(
-    cursor: Any, model: type[models.Model], column: str, values: set[Any], referencing: str, *, lock: bool
+    cursor: Any, model: type[models.Model], column: str, values: set[Any], referencing: str
 ) -> None:
     values = values - {None}
     if not values:
@@ -136,7 +157,7 @@ def _referenced_rows_check(
     array = "{" + ",".join(map(str, wanted)) + "}" if set(map(type, wanted)) == {int} else wanted
     cursor.execute(
         f"WITH found AS (SELECT 1 FROM {table} WHERE {quote(column)} = ANY(%s::{db_type}[])"  # noqa: S608
-        f"{' FOR KEY SHARE' if lock else ''}) SELECT count(*) FROM found",
+        " FOR KEY SHARE) SELECT count(*) FROM found",
         [array],
     )
     if cursor.fetchone()[0] == len(wanted):

@@ -85,6 +85,26 @@ def test_a_reference_to_nothing_fails_the_block_and_keeps_nothing_of_it(bad):
 
 
 @pytest.mark.django_db
+def test_rows_the_block_wrote_are_not_queried_again_for_the_references_to_them():
+    """A link chunk's decisions reference the records it has just updated: found and locked by the
+    update, they need no check. The person, written elsewhere, is checked and locked."""
+    from django.test.utils import CaptureQueriesContext
+
+    person = Person.objects.create(
+        latin_surname="KARIMOV", birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB"
+    )
+    record_ids = values_insert_returning_ids(SourceRecord, [_record(n) for n in (10, 11)])
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), foreign_keys_checked_per_table():
+        update_from_rows(SourceRecord, ("person_id",), [(pk, person.pk) for pk in record_ids], also="linked_at = now()")
+        tuples_insert(
+            LinkDecision, DECISION_COLUMNS, [("auto_link", pk, person.pk, "t", RECEIVED) for pk in record_ids]
+        )
+    checks = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("WITH found AS")]
+    assert len(checks) == 1 and 'FROM "profiles_person"' in checks[0] and "FOR KEY SHARE" in checks[0]
+    assert LinkDecision.objects.filter(record_id__in=record_ids, person_id=person.pk).count() == 2
+
+
+@pytest.mark.django_db
 def test_the_write_once_guard_still_fires_in_the_block():
     [record_id] = values_insert_returning_ids(SourceRecord, [_record(3)])
     with pytest.raises(IntegrityError, match="write-once"), transaction.atomic(), foreign_keys_checked_per_table():
