@@ -241,8 +241,23 @@ def _name_level(a: RecordView, b: RecordView, part: str, origins: tuple[str, ...
     return best
 
 
+# Answers of `_loosely_equal` by its arguments: the swap check of a million records' pairs asked a
+# million times, with a few spellings each, and each answer took up to eight folded-form lookups.
+_loosely_equal_answers: dict[tuple[str, str, str, bool], bool] = {}
+
+
 def _loosely_equal(x: str, y: str, origin: str, *, surnames: bool) -> bool:
     """Two name fields are one name at the translit, stem or phonetic level (for swap detection)."""
+    key = (x, y, origin, surnames)
+    answer = _loosely_equal_answers.get(key)
+    if answer is None:
+        if len(_loosely_equal_answers) >= DERIVED_FORMS_LIMIT:
+            _loosely_equal_answers.clear()
+        answer = _loosely_equal_answers[key] = _loosely_equal_worked_out(x, y, origin, surnames=surnames)
+    return answer
+
+
+def _loosely_equal_worked_out(x: str, y: str, origin: str, *, surnames: bool) -> bool:
     if derived_form("given_forms", origin, x) & derived_form("given_forms", origin, y):
         return True
     words_x, words_y = derived_form("words", "", x), derived_form("words", "", y)
@@ -365,24 +380,31 @@ def _ordered(x: str, y: str) -> tuple[str, str]:
     return (x, y) if x <= y else (y, x)
 
 
+# Levels weaker than CLOSE: a pair with one of them may have its names swapped.
+_WEAKER_THAN_CLOSE = frozenset(level for level, rank in _NAME_RANK.items() if rank > _NAME_RANK[CLOSE])
+
+
 def _name_levels_memoized(
     a: RecordView, b: RecordView, origins: tuple[str, ...], memo: NameLevelMemo
 ) -> tuple[str, str, str]:
-    """`_name_levels`, each field's level looked up in or added to the run's memo."""
-    key = ("surname", *_ordered(a.surname, b.surname), origins)
+    """`_name_levels`, each field's level looked up in or added to the run's memo. Run for every
+    pair of a large file (millions): the keys are built inline, without a call per field."""
+    x, y = a.surname, b.surname
+    key = ("surname", x, y, origins) if x <= y else ("surname", y, x, origins)
     surname = memo.get(key)
     if surname is None:
         surname = memo[key] = _name_level(a, b, "surname", origins)
-    key = ("given", *_ordered(a.given_names, b.given_names), origins)
+    x, y = a.given_names, b.given_names
+    key = ("given", x, y, origins) if x <= y else ("given", y, x, origins)
     given = memo.get(key)
     if given is None:
         given = memo[key] = _name_level(a, b, "given_names", origins)
-    key = ("patronymic", *_ordered(a.patronymic, b.patronymic), origins)
+    x, y = a.patronymic, b.patronymic
+    key = ("patronymic", x, y, origins) if x <= y else ("patronymic", y, x, origins)
     patronymic = memo.get(key)
     if patronymic is None:
         patronymic = memo[key] = compare_patronymic(a, b, origins)
-    weak = _NAME_RANK[surname] > _NAME_RANK[CLOSE] or _NAME_RANK[given] > _NAME_RANK[CLOSE]
-    if weak and surname != MISSING and given != MISSING:
+    if (surname in _WEAKER_THAN_CLOSE or given in _WEAKER_THAN_CLOSE) and surname != MISSING and given != MISSING:
         first, second = (a.surname, a.given_names), (b.surname, b.given_names)
         key = ("swapped", *((first, second) if first <= second else (second, first)), origins)
         swapped = memo.get(key)
@@ -405,16 +427,23 @@ def compare_pattern(a: RecordView, b: RecordView, memo: NameLevelMemo | None = N
         surname, given, patronymic = _name_levels(a, b, origins)
     else:
         surname, given, patronymic = _name_levels_memoized(a, b, origins, memo)
+    # The one-value fields as `_exact_or_different` compares them, inline: this runs for every pair.
+    sex, sex_b = a.sex, b.sex
+    citizenship, citizenship_b = a.citizenship, b.citizenship
+    phone, phone_b = a.phone, b.phone
+    tax_id, tax_id_b = a.tax_id, b.tax_id
     return (
         surname,
         given,
         patronymic,
-        compare_birth_date(a.birth_date, b.birth_date),
-        _exact_or_different(a.sex, b.sex),
-        _exact_or_different(a.citizenship, b.citizenship),
+        EXACT
+        if a.birth_date == b.birth_date and a.birth_date is not None
+        else compare_birth_date(a.birth_date, b.birth_date),
+        (EXACT if sex == sex_b else DIFFERENT) if sex and sex_b else MISSING,
+        (EXACT if citizenship == citizenship_b else DIFFERENT) if citizenship and citizenship_b else MISSING,
         compare_document(a, b),
-        _exact_or_different(a.phone, b.phone),
-        _exact_or_different(a.tax_id, b.tax_id),
+        (EXACT if phone == phone_b else DIFFERENT) if phone and phone_b else MISSING,
+        (EXACT if tax_id == tax_id_b else DIFFERENT) if tax_id and tax_id_b else MISSING,
     )
 
 
