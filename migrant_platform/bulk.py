@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import Any, TypeVar
@@ -121,12 +121,20 @@ def copy_into(table: str, columns: tuple[str, ...], rows: Iterable[Sequence[Any]
 
 
 @contextlib.contextmanager
-def _staged(model: type[models.Model], db_columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> Iterator[Any]:
+def _staged(
+    model: type[models.Model],
+    db_columns: tuple[str, ...],
+    rows: Iterable[Sequence[Any]],
+    *,
+    name: str = "",
+    numbers: Collection[str] = (),
+) -> Iterator[Any]:
     """A temporary table of the model's `db_columns` holding `rows` (COPYed), and a
-    cursor to use it with; the table is dropped afterwards (PostgreSQL only)."""
+    cursor to use it with; the table is dropped afterwards (PostgreSQL only). A column named in
+    `numbers` is staged as an integer (the number of a value staged in a table of its own, `name`)."""
     quote = connection.ops.quote_name
-    staging = f"_staging_{model._meta.db_table}"
-    listed = ", ".join(quote(c) for c in db_columns)
+    staging = f"_staging_{model._meta.db_table}{name}"
+    listed = ", ".join(f"0::integer AS {quote(c)}" if c in numbers else quote(c) for c in db_columns)
     with connection.cursor() as cursor:
         # Names come from the model; values travel by COPY.
         cursor.execute(f"DROP TABLE IF EXISTS {quote(staging)}")
@@ -161,12 +169,22 @@ def chunk_plan(cursor: Any) -> Iterator[None]:
 
 
 def update_from_rows(
-    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *, also: str = "", params=()
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    also: str = "",
+    params=(),
+    shared: str | None = None,
 ) -> None:
     """`UPDATE table SET column = new.column ... FROM new WHERE table.pk = new.pk` for row tuples of
     (pk, *columns), the new values COPYed into a temporary table first (PostgreSQL only): one
     statement for any number of rows, and no SQL text of thousands of placeholders to build and parse.
-    `also` is more of the SET clause (`"linked_at = %s"`) with its `params`."""
+    `also` is more of the SET clause (`"linked_at = %s"`) with its `params`.
+
+    `shared` names a column of `columns` whose values rows share, as one object (the records of one
+    linking node share its encoded explanation): each object is COPYed, and parsed by the server,
+    once, into a table of its own that the rows refer to by number."""
     rows = rows if isinstance(rows, Sequence) else list(rows)
     # Rows written only if found: taken as written once the row count says every one was.
     foreign_keys_note(model, ("pk", *columns), rows, written=False)
@@ -175,21 +193,51 @@ def update_from_rows(
     db_columns = (pk, *(fields[name].column for name in columns))
     table = connection.ops.quote_name(model._meta.db_table)
     quote = connection.ops.quote_name
-    assignments = [f"{quote(c)} = staging.{quote(c)}" for c in db_columns[1:]]
+    shared_column = fields[shared].column if shared else None
+    assignments = [f"{quote(c)} = {'shared' if c == shared_column else 'staging'}.{quote(c)}" for c in db_columns[1:]]
     if also:
         assignments.append(also)
+    staged_rows, shared_values = _numbered(rows, 1 + list(columns).index(shared)) if shared else (rows, [])
     # Each staged row finds its row by the primary key. Left to itself, the planner hashes the
     # staging table and scans the whole target table for every chunk, so a large file's link chunks
     # each read the entire records table (and its dead versions): a million records' links took 6.7
     # times as long as 200,000 records'.
-    with transaction.atomic(), _staged(model, db_columns, rows) as (cursor, staging), chunk_plan(cursor):
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(transaction.atomic())
+        join = ""
+        if shared_column:
+            cursor, values = stack.enter_context(
+                _staged(model, ("n", shared_column), shared_values, name="_shared", numbers=("n",))
+            )
+            cursor.execute(f"ALTER TABLE {values} ADD PRIMARY KEY (n)")
+            join = f" JOIN {values} AS shared ON shared.n = staging.{quote(shared_column)}"
+        cursor, staging = stack.enter_context(
+            _staged(model, db_columns, staged_rows, numbers=(shared_column,) if shared_column else ())
+        )
+        stack.enter_context(chunk_plan(cursor))
         cursor.execute(
-            f"UPDATE {table} SET {', '.join(assignments)} FROM {staging} AS staging "  # noqa: S608
+            f"UPDATE {table} SET {', '.join(assignments)} FROM {staging} AS staging{join} "  # noqa: S608
             f"WHERE {table}.{quote(pk)} = staging.{quote(pk)}",
             list(params),
         )
         if cursor.rowcount == len(rows):
             foreign_keys_note_written(model, ("pk",), rows)
+
+
+def _numbered(rows: Sequence[Sequence[Any]], position: int) -> tuple[list[tuple], list[tuple[int, Any]]]:
+    """The rows with the value at `position` replaced by a number, and (number, value) once per
+    value: values are told apart by identity, so rows sharing one object share its number."""
+    number_of: dict[int, int] = {}
+    values: list[tuple[int, Any]] = []
+    numbered = []
+    for row in rows:
+        value = row[position]
+        number = number_of.get(id(value))
+        if number is None:
+            number = number_of[id(value)] = len(values)
+            values.append((number, value))
+        numbered.append((*row[:position], number, *row[position + 1 :]))
+    return numbered, values
 
 
 def _column_types(table: str, columns: tuple[str, ...]) -> list[int]:

@@ -196,6 +196,59 @@ def test_rows_update_only_the_named_columns_of_the_named_rows():
 
 
 @pytest.mark.django_db
+def test_rows_sharing_one_value_object_get_it_staged_once_and_each_row_its_own_values():
+    from django.db import connection
+
+    from migrant_platform.bulk import json_text, update_from_rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("update_from_rows is the PostgreSQL path of the linker's writes")
+    person = Person.objects.create(
+        latin_surname="ALIYEV", birth_date=dt.date(1990, 1, 1), sex="M", citizenship_id="UZB"
+    )
+    ids = values_insert_returning_ids(
+        SourceRecord,
+        [
+            {
+                "source_system_id": "BORDER",
+                "source_record_id": f"S-{number}",
+                "received_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+                "payload": {"n": number},
+                "surname": "ALIYEV",
+            }
+            for number in range(4)
+        ],
+    )
+    node = json_text({"summary": "one node", "weights": {"surname": 4.5}})
+    # Two rows share one encoded reason; a third has an equal value of its own; a fourth a dict.
+    rows = [
+        (ids[0], person.pk, 0.99, node),
+        (ids[1], person.pk, 0.98, node),
+        (ids[2], person.pk, 0.97, json_text({"summary": "one node", "weights": {"surname": 4.5}})),
+        (ids[3], person.pk, None, {"summary": "new person"}),
+    ]
+
+    update_from_rows(
+        SourceRecord,
+        ("person_id", "link_score", "link_reason"),
+        rows,
+        also="linked_at = now()",
+        shared="link_reason",
+    )
+
+    stored = {record.pk: record for record in SourceRecord.objects.filter(pk__in=ids)}
+    assert [(stored[pk].person_id, stored[pk].link_score) for pk in ids] == [
+        (person.pk, 0.99),
+        (person.pk, 0.98),
+        (person.pk, 0.97),
+        (person.pk, None),
+    ]
+    assert [stored[pk].link_reason["summary"] for pk in ids] == ["one node"] * 3 + ["new person"]
+    assert stored[ids[1]].link_reason == {"summary": "one node", "weights": {"surname": 4.5}}
+    assert all(stored[pk].payload == {"n": n} and stored[pk].linked_at for n, pk in enumerate(ids))
+
+
+@pytest.mark.django_db
 def test_tuples_are_inserted_with_the_named_columns_and_nulls_elsewhere():
     from migrant_platform.bulk import tuples_insert
 
