@@ -376,10 +376,6 @@ class NameLevelMemo(dict):
     """
 
 
-def _ordered(x: str, y: str) -> tuple[str, str]:
-    return (x, y) if x <= y else (y, x)
-
-
 # Levels weaker than CLOSE: a pair with one of them may have its names swapped.
 _WEAKER_THAN_CLOSE = frozenset(level for level, rank in _NAME_RANK.items() if rank > _NAME_RANK[CLOSE])
 

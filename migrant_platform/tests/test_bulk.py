@@ -145,14 +145,8 @@ def test_nothing_to_insert_is_no_query(django_assert_num_queries):
         assert values_insert_returning_ids(SourceRecord, []) == []
 
 
-@pytest.mark.django_db
-def test_rows_update_only_the_named_columns_of_the_named_rows():
-    from django.db import connection
-
-    from migrant_platform.bulk import update_from_rows
-
-    if connection.vendor != "postgresql":
-        pytest.skip("update_from_rows is the PostgreSQL path of the linker's writes")
+def _person_and_pending_records(count: int) -> tuple[Person, list[int]]:
+    """A person, and `count` records of theirs not yet linked, with payloads {"n": 0}, {"n": 1}..."""
     person = Person.objects.create(
         latin_surname="ALIYEV", birth_date=dt.date(1990, 1, 1), sex="M", citizenship_id="UZB"
     )
@@ -166,9 +160,21 @@ def test_rows_update_only_the_named_columns_of_the_named_rows():
                 "payload": {"n": number},
                 "surname": "ALIYEV",
             }
-            for number in range(3)
+            for number in range(count)
         ],
     )
+    return person, ids
+
+
+@pytest.mark.django_db
+def test_rows_update_only_the_named_columns_of_the_named_rows():
+    from django.db import connection
+
+    from migrant_platform.bulk import update_from_rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("update_from_rows is the PostgreSQL path of the linker's writes")
+    person, ids = _person_and_pending_records(3)
     linked_at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit')")
@@ -203,22 +209,7 @@ def test_rows_sharing_one_value_object_get_it_staged_once_and_each_row_its_own_v
 
     if connection.vendor != "postgresql":
         pytest.skip("update_from_rows is the PostgreSQL path of the linker's writes")
-    person = Person.objects.create(
-        latin_surname="ALIYEV", birth_date=dt.date(1990, 1, 1), sex="M", citizenship_id="UZB"
-    )
-    ids = values_insert_returning_ids(
-        SourceRecord,
-        [
-            {
-                "source_system_id": "BORDER",
-                "source_record_id": f"S-{number}",
-                "received_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
-                "payload": {"n": number},
-                "surname": "ALIYEV",
-            }
-            for number in range(4)
-        ],
-    )
+    person, ids = _person_and_pending_records(4)
     node = json_text({"summary": "one node", "weights": {"surname": 4.5}})
     # Two rows share one encoded reason; a third has an equal value of its own; a fourth a dict.
     rows = [
