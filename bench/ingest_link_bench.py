@@ -125,7 +125,7 @@ def run_project(path: Path) -> tuple[dict[tuple[str, str], object], dict]:
     person_of = {
         (system, record_id): person or ("unlinked", system, record_id)
         for system, record_id, person in SourceRecord.objects.values_list(
-            "source_system_id", "source_record_id", "person_id"
+            "source_system_id", "source_record_id", "link__person_id"
         ).iterator(chunk_size=20_000)
     }
     with connection.cursor() as cursor:

@@ -281,7 +281,7 @@ def run_database(people: int, seed: int) -> str:
     started = time.perf_counter()
     run = services.relink_all(run_id=run.pk)
     relink = time.perf_counter() - started
-    person_of = dict(SourceRecord.objects.values_list("id", "person_id"))
+    person_of = dict(SourceRecord.objects.values_list("id", "link__person_id"))
     predicted = [person_of[row.pk] or ("unlinked", row.pk) for row in rows]
     p, r, f = pairwise(predicted, truth)
 
@@ -297,7 +297,7 @@ def run_database(people: int, seed: int) -> str:
     started = time.perf_counter()
     summary = services.records_link(record_ids=[row.pk for row in new_rows])
     incremental = time.perf_counter() - started
-    person_of = dict(SourceRecord.objects.filter(pk__in=[r.pk for r in new_rows]).values_list("id", "person_id"))
+    person_of = dict(SourceRecord.objects.filter(pk__in=[r.pk for r in new_rows]).values_list("id", "link__person_id"))
     pi, ri, _ = pairwise([person_of[row.pk] or ("unlinked", row.pk) for row in new_rows], new_truth)
     wrong = sum(1 for row in new_rows if person_of[row.pk] in existing_persons)
 
@@ -309,7 +309,7 @@ def run_database(people: int, seed: int) -> str:
     started = time.perf_counter()
     pending_run = services.records_link_pending()
     one_pass = time.perf_counter() - started
-    person_of = dict(SourceRecord.objects.filter(pk__in=[r.pk for r in bulk_rows]).values_list("id", "person_id"))
+    person_of = dict(SourceRecord.objects.filter(pk__in=[r.pk for r in bulk_rows]).values_list("id", "link__person_id"))
     pb, rb, _ = pairwise([person_of[row.pk] or ("unlinked", row.pk) for row in bulk_rows], bulk_truth)
     wrong_bulk = sum(1 for row in bulk_rows if person_of[row.pk] in known_persons)
     per_record_incremental = incremental / max(len(new_rows), 1) * 1000

@@ -46,8 +46,8 @@ def seed(cursor, *, people: int, on: dt.date) -> dict[str, float]:
 
     cursor.execute(
         """INSERT INTO profiles_sourcerecord (source_record_id, received_at, payload, surname, given_names, patronymic,
-               sex, document_type, document_number, phone, tax_id, link_reason, source_system)
-           VALUES ('BENCH-1', now(), '{"bench": true}', '', '', '', '', '', '', '', '', '{}', 'PLATFORM')
+               sex, document_type, document_number, phone, tax_id, source_system)
+           VALUES ('BENCH-1', now(), '{"bench": true}', '', '', '', '', '', '', '', '', 'PLATFORM')
            RETURNING id"""
     )
     source = cursor.fetchone()[0]

@@ -28,6 +28,7 @@ from profiles.models import (
     PatentPayment,
     Permit,
     Person,
+    RecordLink,
     SourceRecord,
 )
 from profiles.names import normalize_document_number
@@ -96,8 +97,8 @@ def claim_candidate_find(*, passport_number: str, birth_date: dt.date, secondary
         ).values_list("person_id", flat=True)
     )
     ids.update(
-        SourceRecord.objects.filter(
-            document_number=passport_number, document_type=DocumentType.FOREIGN_PASSPORT, person__isnull=False
+        RecordLink.objects.filter(
+            record__document_number=passport_number, record__document_type=DocumentType.FOREIGN_PASSPORT
         ).values_list("person_id", flat=True)
     )
     if not ids:
@@ -152,7 +153,7 @@ def contact_on_file(*, person: Person) -> ContactOnFile | None:
     phone = person.phone
     if not phone:
         phone = (
-            SourceRecord.objects.filter(person=person)
+            SourceRecord.objects.filter(link__person=person)
             .exclude(phone="")
             .order_by("-received_at", "-id")
             .values_list("phone", flat=True)

@@ -40,8 +40,10 @@ from profiles.models import (
     PatentPayment,
     Permit,
     Person,
+    RecordLink,
     SourceRecord,
 )
+from profiles.selectors import record_link_of
 from profiles.services import (
     border_crossing_record,
     employment_contract_record,
@@ -76,7 +78,8 @@ def record_facts_materialize(
 
     `ref` may be passed by a caller that materializes many records, to load reference data once.
     """
-    if record.person_id != person.pk:
+    link = record_link_of(record)
+    if link is None or link.person_id != person.pk:
         raise ValueError(f"Record {record.pk} is not linked to person {person.pk}; link it first.")
     # Serializes two materializations of one record (a linker retry racing a reviewer's accept).
     SourceRecord.objects.select_for_update().filter(pk=record.pk).first()
@@ -194,17 +197,17 @@ def _bulk_chunk(
         # Earlier records' documents first, so that the earliest record states a shared document.
         outcome.facts_created += _documents_write(documents)
         documents = {}
-        record = SourceRecord.objects.select_related("person").get(pk=record_id)
+        record = SourceRecord.objects.select_related("link__person").get(pk=record_id)
         try:
             with transaction.atomic():
-                facts = record_facts_materialize(record=record, person=record.person, ref=ref)
+                facts = record_facts_materialize(record=record, person=record.link.person, ref=ref)
         except Exception:
             logger.exception("Facts of record %s could not be materialized", record.pk)
             outcome.failed.append(record.pk)
             continue
         outcome.facts_created += len(facts)
         if any(isinstance(fact, BorderCrossing) for fact in facts):
-            outcome.persons_with_crossings.add(record.person_id)
+            outcome.persons_with_crossings.add(record.link.person_id)
     outcome.facts_created += _documents_write(documents)
 
 
@@ -250,10 +253,10 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
         for model in FACT_MODELS:
             done |= set(model.objects.filter(source_record_id__in=chunk).values_list("source_record_id", flat=True))
         rows = (
-            SourceRecord.objects.filter(pk__in=chunk, person__isnull=False)
+            SourceRecord.objects.filter(pk__in=chunk, link__isnull=False)
             .exclude(pk__in=done)
             .order_by("id")
-            .values_list("pk", "person_id", "payload", "source_system_id", "received_at", "citizenship_id")
+            .values_list("pk", "link__person_id", "payload", "source_system_id", "received_at", "citizenship_id")
         )
         return [
             (
@@ -283,12 +286,13 @@ def _linked_without_facts(chunk: list[int]) -> list[tuple]:
     only_columns = _STATES_ONLY_ITS_COLUMNS.format(r="r")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT r.id, r.person_id, r.{records.get_field('source_system').column}, "  # noqa: S608
+            f"SELECT r.id, l.person_id, r.{records.get_field('source_system').column}, "  # noqa: S608
             f"to_char(r.received_at AT TIME ZONE %s, 'YYYY-MM-DD'), r.{records.get_field('citizenship').column}, "
             f"c.only_columns, r.document_type, r.payload ->> 'document_number', r.document_number, "
             f"CASE WHEN c.only_columns THEN NULL ELSE r.payload END "
-            f"FROM {records.db_table} r CROSS JOIN LATERAL (SELECT {only_columns} AS only_columns) c "
-            f"WHERE r.id = ANY(%s) AND r.person_id IS NOT NULL {no_facts} ORDER BY r.id",
+            f"FROM {records.db_table} r JOIN {RecordLink._meta.db_table} l ON l.record_id = r.id "
+            f"CROSS JOIN LATERAL (SELECT {only_columns} AS only_columns) c "
+            f"WHERE r.id = ANY(%s) {no_facts} ORDER BY r.id",
             [
                 timezone.get_current_timezone_name(),
                 _PERSON_SPELLINGS,
@@ -479,7 +483,7 @@ def _patent_payment(parsed: ParsedRecord, *, record: SourceRecord, person: Perso
 
 def _payments_waiting_for(permit: Permit, *, person: Person, ref: ReferenceIndex) -> None:
     """Materialize the person's payment records that arrived before this patent."""
-    candidates = SourceRecord.objects.filter(person=person, patentpayments__isnull=True).exclude(
+    candidates = SourceRecord.objects.filter(link__person=person, patentpayments__isnull=True).exclude(
         pk=permit.source_record_id
     )
     for candidate in candidates:

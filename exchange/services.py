@@ -321,7 +321,6 @@ RECORD_INSERT_COLUMNS = (
     "payload",
     *SourceRecord.IDENTITY_FIELDS,
     "supersedes_id",
-    "link_reason",
 )
 
 
@@ -348,7 +347,6 @@ def _source_record_values(parsed: ParsedRecord, *, raw: Mapping[str, Any], recei
         "document_number": parsed.document_number,
         "phone": parsed.phone,
         "tax_id": parsed.tax_id,
-        "link_reason": {},  # not linked yet; a column without a database default
     }
 
 

@@ -22,6 +22,7 @@ from profiles.models import (
     Person,
     SourceRecord,
 )
+from profiles.selectors import source_record_person_id
 from profiles.services import person_rebuild_stays, person_refresh_name_keys, source_record_link
 
 # Every fact table keyed by source_record; moving a record moves these rows with it.
@@ -44,7 +45,7 @@ def record_attach(
     note: str = "",
 ) -> SourceRecord:
     """Link `record` to `person`; if it was linked elsewhere, its facts follow it."""
-    previous_person_id = record.person_id
+    previous_person_id = source_record_person_id(record_id=record.pk)
     source_record_link(record=record, person=person, score=score, reason=reason)
     if previous_person_id is not None and previous_person_id != person.pk:
         for model in FACT_MODELS:

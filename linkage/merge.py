@@ -39,7 +39,8 @@ from django.utils import timezone
 
 from linkage.decisions import FACT_MODELS, record_attach
 from linkage.models import LinkDecision, PersonMerge
-from profiles.models import IdentityDocument, MigrationRegistration, Person, SourceRecord
+from profiles.models import IdentityDocument, MigrationRegistration, Person, RecordLink, SourceRecord
+from profiles.selectors import source_record_person_id
 from profiles.services import person_rebuild_stays, person_refresh_name_keys
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def person_merge(
             params={"conflicts": "; ".join(conflicts)},
         )
 
-    record_ids = list(SourceRecord.objects.filter(person=absorbed).order_by("pk").values_list("pk", flat=True))
+    record_ids = list(RecordLink.objects.filter(person=absorbed).order_by("pk").values_list("pk", flat=True))
     document_ids = list(IdentityDocument.objects.filter(person=absorbed).order_by("pk").values_list("pk", flat=True))
     snapshot = MergeSnapshot(
         person=_person_fields(absorbed),
@@ -117,7 +118,7 @@ def person_merge(
             if (
                 ids := list(
                     model.objects.filter(person=absorbed)  # type: ignore[attr-defined]
-                    .exclude(source_record__person=absorbed)
+                    .exclude(source_record__link__person=absorbed)
                     .values_list("pk", flat=True)
                 )
             )
@@ -126,8 +127,8 @@ def person_merge(
         moved_user_id=None,
     )
 
-    # Only the link column moves: link score, reason and time say how the record reached its profile.
-    SourceRecord.objects.filter(pk__in=record_ids).update(person=survivor)
+    # Only the link's person moves: its score, reason and time say how the record reached its profile.
+    RecordLink.objects.filter(pk__in=record_ids).update(person=survivor)
     for model in FACTS:
         model.objects.filter(person=absorbed).update(person=survivor)  # type: ignore[attr-defined]
     IdentityDocument.objects.filter(pk__in=document_ids).update(person=survivor)
@@ -191,12 +192,12 @@ def person_unmerge(*, merge: PersonMerge, user: AbstractBaseUser, reason: str) -
     snapshot: MergeSnapshot = merge.absorbed_snapshot  # type: ignore[assignment]
 
     record_ids = list(
-        SourceRecord.objects.filter(pk__in=merge.moved_record_ids, person=survivor)
+        RecordLink.objects.filter(pk__in=merge.moved_record_ids, person=survivor)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
     elsewhere = sorted(set(merge.moved_record_ids) - set(record_ids))
-    SourceRecord.objects.filter(pk__in=record_ids).update(person=absorbed)
+    RecordLink.objects.filter(pk__in=record_ids).update(person=absorbed)
     for model in FACTS:
         stray = snapshot.get("stray_facts", {}).get(model._meta.label, [])
         model.objects.filter(  # type: ignore[attr-defined]
@@ -263,7 +264,7 @@ def record_move(*, record: SourceRecord, person: Person | None, user: AbstractBa
                 code="move_to_absorbed",
                 params={"person": person.pk, "target": person.merged_into_id},
             )
-        if person.pk == record.person_id:
+        if person.pk == source_record_person_id(record_id=record.pk):
             raise ValidationError("The record is already linked to this person.", code="move_same_person")
         check_record_can_move(record=record, person=person)
     return record_attach(
@@ -278,9 +279,10 @@ def record_move(*, record: SourceRecord, person: Person | None, user: AbstractBa
 
 def check_record_can_move(*, record: SourceRecord, person: Person) -> None:
     """Refuse a move `record_attach` would fail on: its facts follow it, and a person has one open registration."""
+    linked_to = source_record_person_id(record_id=record.pk)
     if (
-        record.person_id is not None
-        and record.person_id != person.pk
+        linked_to is not None
+        and linked_to != person.pk
         and MigrationRegistration.objects.filter(source_record=record, closed_on__isnull=True).exists()
         and MigrationRegistration.objects.filter(person=person, closed_on__isnull=True).exists()
     ):

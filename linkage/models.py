@@ -1,7 +1,7 @@
 """Record linkage: the review queue, merges and unmerges, the decision log, re-link runs and
 data-quality cases sent back to source agencies.
 
-Linking itself writes `SourceRecord.person/link_score/link_reason`; this app keeps everything a
+Linking itself writes `profiles.RecordLink` (a record's person, score and reason); this app keeps everything a
 reviewer and an auditor need to see why and by whom.
 """
 

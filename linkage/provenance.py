@@ -123,10 +123,10 @@ class PersonProvenance:
 def person_provenance(*, person: Person) -> PersonProvenance:
     """Every value of the profile with its sources, and the conflicts between them. Six queries."""
     records = list(
-        SourceRecord.objects.filter(person=person)
+        SourceRecord.objects.filter(link__person=person)
         .select_related("source_system", "citizenship")
-        # The payload and link explanation can be large and are not shown here.
-        .defer("payload", "link_reason")
+        # The payload can be large and is not shown here.
+        .defer("payload")
         .order_by("received_at", "id")
     )
     documents = list(

@@ -26,6 +26,7 @@ from linkage.decisions import record_attach
 from linkage.merge import check_record_can_move
 from linkage.models import LinkDecision, MatchCandidate
 from profiles.models import IdentityDocument, Person, SourceRecord
+from profiles.selectors import record_link_of, records_of_person, source_record_person_id
 from profiles.services import person_create
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ def candidate_reject(*, candidate: MatchCandidate, user: AbstractBaseUser, note:
 
     record = SourceRecord.objects.select_for_update().get(pk=candidate.record_id)
     still_pending = MatchCandidate.objects.filter(record=record, status=MatchCandidate.Status.PENDING).exists()
-    if record.person_id is None and not still_pending and record_can_found_person(record=record):
+    unlinked = source_record_person_id(record_id=record.pk) is None
+    if unlinked and not still_pending and record_can_found_person(record=record):
         record_attach(
             record=record,
             person=person_create_from_record(record=record),
@@ -239,7 +241,8 @@ def link_reason_rows(*, record: SourceRecord) -> list[ExplanationRow]:
     so they are the values that were compared). A link a reviewer accepted stores the candidate's
     full explanation, values included, and is read as it is.
     """
-    reason = record.link_reason if isinstance(record.link_reason, dict) else {}
+    link = record_link_of(record)
+    reason = link.reason if link is not None and isinstance(link.reason, dict) else {}
     rows = explanation_rows(reason)
     if rows:
         return rows
@@ -310,13 +313,11 @@ def candidate_comparison(*, candidate_id: int, record_limit: int = 20) -> Candid
         return None
     record, person = candidate.record, candidate.person
     person_records = list(
-        SourceRecord.objects.filter(person=person)
-        .select_related("source_system")
-        .order_by("-received_at", "-id")[:record_limit]
+        records_of_person(person).select_related("source_system").order_by("-received_at", "-id")[:record_limit]
     )
     count = len(person_records)
     if count == record_limit:
-        count = SourceRecord.objects.filter(person=person).count()
+        count = records_of_person(person).count()
     documents = list(IdentityDocument.objects.filter(person=person).order_by("-issued_on", "id")[:record_limit])
 
     # In the comparison's field order (the JSON column may come back with its keys reordered).

@@ -61,7 +61,7 @@ from migrant_platform.bulk import (
     values_rows,
 )
 from migrant_platform.foreign_keys import foreign_keys_checked_per_table
-from profiles.models import IdentityDocument, Person, PersonNameKey, SourceRecord
+from profiles.models import IdentityDocument, Person, PersonNameKey, RecordLink, SourceRecord
 from profiles.names import name_keys
 from profiles.services import person_create, person_rebuild_stays
 from reference.models import Country
@@ -210,7 +210,7 @@ def records_link(*, record_ids: list[int]) -> LinkSummary:
     """
     summary = LinkSummary()
     rows = list(
-        SourceRecord.objects.filter(pk__in=record_ids, person__isnull=True)
+        SourceRecord.objects.filter(pk__in=record_ids, link__isnull=True)
         .order_by("received_at", "id")
         .values_list(*RECORD_FIELDS)
     )
@@ -232,8 +232,8 @@ def _known_views(person_ids: set[int]) -> tuple[list[RecordView], list[int]]:
     rows: list[tuple] = []
     for start in range(0, len(ids), CHUNK):
         rows += SourceRecord.objects.filter(
-            person_id__in=ids[start : start + CHUNK], person__merged_into__isnull=True
-        ).values_list(*RECORD_FIELDS, "person_id")
+            link__person_id__in=ids[start : start + CHUNK], link__person__merged_into__isnull=True
+        ).values_list(*RECORD_FIELDS, "link__person_id")
     views = [record_view(row[:-1]) for row in rows]
     persons = [row[-1] for row in rows]
     with_records = set(persons)
@@ -369,7 +369,9 @@ def _queue_without_person(record: SourceRecord, summary: LinkSummary) -> None:
 def _pending(records: QuerySet[SourceRecord]) -> QuerySet[SourceRecord]:
     """Records waiting to be linked: unlinked, and with no decision yet (a record sent to review has
     one, and waits for a reviewer instead)."""
-    return records.filter(person__isnull=True).exclude(Exists(LinkDecision.objects.filter(record_id=OuterRef("pk"))))
+    return records.exclude(Exists(RecordLink.objects.filter(record_id=OuterRef("pk")))).exclude(
+        Exists(LinkDecision.objects.filter(record_id=OuterRef("pk")))
+    )
 
 
 def records_link_pending(*, run_id: int | None = None) -> LinkRun:
@@ -559,7 +561,9 @@ def relink_all(*, run_id: int) -> LinkRun:
     """Re-link every record from scratch as one job, with progress on the LinkRun.
 
     Idempotent: the clustering is deterministic and each cluster keeps the person that already holds
-    most of its records, so a second run changes nothing. Only one runs at a time (a unique
+    most of its records, so a second run changes nothing. What staff decided stands: a record staff
+    attached stays with its person, and so do that person's other records; a pair staff rejected is
+    not linked again. Only one runs at a time (a unique
     constraint on the running status); a second one is marked failed at once.
     """
     return _run_job(run_id, _relink)
@@ -576,7 +580,7 @@ def _staff_constraints() -> tuple[dict[int, int], list[tuple[int, int]]]:
     ):
         latest[record_id] = decided_by
     pinned_ids = [record_id for record_id, user in latest.items() if user is not None]
-    pinned = dict(SourceRecord.objects.filter(pk__in=pinned_ids, person__isnull=False).values_list("id", "person_id"))
+    pinned = dict(RecordLink.objects.filter(pk__in=pinned_ids).values_list("record_id", "person_id"))
     rejected = list(
         MatchCandidate.objects.filter(status=MatchCandidate.Status.REJECTED).values_list("record_id", "person_id")
     )
@@ -587,12 +591,20 @@ def _relink(run: LinkRun) -> None:
     now = timezone.now()
     total = SourceRecord.objects.count()
     _progress(run, total=total, processed=0)
-    rows = list(SourceRecord.objects.order_by("id").values_list(*RECORD_FIELDS, "person_id").iterator(chunk_size=CHUNK))
+    rows = list(
+        SourceRecord.objects.order_by("id").values_list(*RECORD_FIELDS, "link__person_id").iterator(chunk_size=CHUNK)
+    )
     views = [record_view(row[:-1]) for row in rows]
     current = [row[-1] for row in rows]
     position_of = {view.id: position for position, view in enumerate(views)}
     pinned, rejected = _staff_constraints()
-    persons = [pinned.get(view.id) for view in views]
+    # A profile staff attached a record to is kept whole: its other records stay with it too, where
+    # the model alone might split them off (staff said the attached record is the same individual).
+    curated = set(pinned.values())
+    persons = [
+        pinned.get(view.id) or (person if person in curated else None)
+        for view, person in zip(views, current, strict=True)
+    ]
     records_of_person: dict[int, list[int]] = defaultdict(list)
     for position, person_id in enumerate(current):
         if person_id is not None:
@@ -717,6 +729,7 @@ def _write(
     with BackgroundWrites() as writes:
         for start in range(0, len(changed), WRITE_CHUNK):
             links: list[tuple[int, int, float | None, dict | JsonText]] = []
+            moved_links: list[tuple[int, int, float | None, dict | JsonText]] = []
             decisions = []
             chunk_documents = []
             explaining = time.perf_counter()
@@ -739,8 +752,10 @@ def _write(
                     score, reason, encoded = 1.0, identical, identical_text
                     kind = LinkDecision.Kind.AUTO_LINK
                 record_id = views[position].id
-                links.append((record_id, target[position], score, encoded))
-                if current[position] is not None:
+                if current[position] is None:
+                    links.append((record_id, target[position], score, encoded))
+                else:
+                    moved_links.append((record_id, target[position], score, encoded))
                     moved_from.add(current[position])
                 decisions.append(
                     (
@@ -755,7 +770,7 @@ def _write(
                 )
             stage["explanations"] = stage.get("explanations", 0.0) + time.perf_counter() - explaining
             with stage("links and decisions"):
-                writes.submit(_links_and_decisions_write, links, decisions, now, chunk_documents)
+                writes.submit(_links_and_decisions_write, links, moved_links, decisions, now, chunk_documents)
         # The server writes the links; meanwhile this process works out the new persons' name keys
         # from the names in memory, and a background connection inserts them.
         with stage("name keys (while links are written)"):
@@ -853,45 +868,41 @@ DECISION_COLUMNS = ("kind", "record_id", "person_id", "other_person_id", "score"
 
 def _links_and_decisions_write(
     links: list[tuple[int, int, float | None, dict | JsonText]],
+    moved_links: list[tuple[int, int, float | None, dict | JsonText]],
     decisions: list[tuple],
     now: dt.datetime,
     documents: Sequence[tuple] = (),
 ) -> None:
-    """The links of a chunk of records, their decisions and the documents their links write
-    (`_documents_of_first_links`), in one transaction: a crash between them would leave records
-    linked with no decision, which no later run picks up (a linked record is not pending). Chunks go
-    to the background connections whole, so the server still runs two at once (as fast as a link
-    UPDATE and a decisions COPY side by side: 200,000 records 5.9 s either way); no two chunks write
-    the same document."""
+    """The links of a chunk of records (`links` first links, `moved_links` to another person),
+    their decisions and the documents their links write (`_documents_of_first_links`), in one
+    transaction: a crash between them would leave records linked with no decision, which no later
+    run picks up (a linked record is not pending). Chunks go to the background connections whole,
+    so the server runs two at once; no two chunks write the same document."""
     with foreign_keys_checked_per_table():
-        _records_update_links(links, now)
+        tuples_insert(RecordLink, LINK_COLUMNS, [(*link, now) for link in links])
+        _links_move(moved_links, now)
         tuples_insert(LinkDecision, DECISION_COLUMNS, decisions)
         # A document stored before, by an earlier delivery, keeps its record (the unique constraint).
         tuples_insert_new(IdentityDocument, IdentityDocument.INSERT_COLUMNS, documents)
 
 
-def _records_update_links(links: list[tuple[int, int, float | None, dict | JsonText]], now: dt.datetime) -> None:
-    """Write the link columns of many records: on PostgreSQL one UPDATE from a COPYed staging table,
-    elsewhere one UPDATE ... FROM (VALUES ...) per chunk.
+LINK_COLUMNS = ("record_id", "person_id", "score", "reason", "linked_at")
 
-    Only the link columns: the verbatim ones are write-once (a trigger refuses them). Django's
-    bulk_update builds a CASE expression per column and row, which PostgreSQL parses slower than
-    it runs the update itself (90 of 100 seconds for 14,000 records).
-    """
+
+def _links_move(links: list[tuple[int, int, float | None, dict | JsonText]], now: dt.datetime) -> None:
+    """Give linked records another person (a re-link): on PostgreSQL one UPDATE from a COPYed
+    staging table, elsewhere one UPDATE ... FROM (VALUES ...) per chunk. Django's bulk_update
+    builds a CASE expression per column and row, which PostgreSQL parses slower than it runs the
+    update itself (90 of 100 seconds for 14,000 records)."""
     if not links:
         return
     if connection.vendor == "postgresql":
-        # The records of one node share its explanation: 304,000 distinct of a million links.
+        # The records of one node share its explanation: it is staged once.
         update_from_rows(
-            SourceRecord,
-            ("person_id", "link_score", "link_reason"),
-            links,
-            also="linked_at = %s",
-            params=[now],
-            shared="link_reason",
+            RecordLink, ("person_id", "score", "reason"), links, also="linked_at = %s", params=[now], shared="reason"
         )
         return
-    table = SourceRecord._meta.db_table
+    table = RecordLink._meta.db_table
     for start in range(0, len(links), 2_000):
         chunk = links[start : start + 2_000]
         values = ", ".join("(%s, %s, %s, %s)" for _ in chunk)
@@ -901,9 +912,9 @@ def _records_update_links(links: list[tuple[int, int, float | None, dict | JsonT
             params += [record_id, person_id, score, text]
         # The table name comes from the model and every value is a placeholder: nothing user-supplied.
         sql = (
-            f"WITH v(id, person_id, score, reason) AS (VALUES {values}) "  # noqa: S608
-            f"UPDATE {table} SET person_id = v.person_id, link_score = v.score, link_reason = v.reason, "
-            f"linked_at = %s FROM v WHERE {table}.id = v.id"
+            f"WITH v(record_id, person_id, score, reason) AS (VALUES {values}) "  # noqa: S608
+            f"UPDATE {table} SET person_id = v.person_id, score = v.score, reason = v.reason, "
+            f"linked_at = %s FROM v WHERE {table}.record_id = v.record_id"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, now])
@@ -915,7 +926,7 @@ def _move_facts(record_ids: list[int]) -> None:
 
     for start in range(0, len(record_ids), CHUNK):
         chunk = record_ids[start : start + CHUNK]
-        person = Subquery(SourceRecord.objects.filter(pk=OuterRef("source_record_id")).values("person_id")[:1])
+        person = Subquery(RecordLink.objects.filter(pk=OuterRef("source_record_id")).values("person_id")[:1])
         for model in FACT_MODELS:
             model.objects.filter(source_record_id__in=chunk).update(person_id=person)
 
@@ -964,8 +975,8 @@ def _refresh_name_keys(person_ids: Iterable[int]) -> None:
         spellings: dict[int, list[str]] = defaultdict(list)
         for person in Person.objects.filter(pk__in=chunk).values("id", *PERSON_NAME_FIELDS):
             spellings[person.pop("id")] += list(person.values())
-        for person_id, *names in SourceRecord.objects.filter(person_id__in=chunk).values_list(
-            "person_id", "surname", "given_names", "patronymic"
+        for person_id, *names in SourceRecord.objects.filter(link__person_id__in=chunk).values_list(
+            "link__person_id", "surname", "given_names", "patronymic"
         ):
             spellings[person_id] += names
         limit = PersonNameKey._meta.get_field("key").max_length

@@ -215,7 +215,7 @@ def provenance(model_admin: ModelAdmin, request: HttpRequest, person_id: int) ->
         record.pk: record
         for record in SourceRecord.objects.filter(pk__in={i for c in result.conflicts for i in c.record_ids})
         .select_related("source_system")
-        .defer("payload", "link_reason")
+        .defer("payload")
     }
     conflicts = []
     for index, conflict in enumerate(result.conflicts):

@@ -440,7 +440,10 @@ def executemany_rows(
     for row in rows:
         prepared = list(row)
         for position, field in to_prepare:
-            prepared[position] = field.get_db_prep_save(prepared[position], connection)
+            value = prepared[position]
+            # JSON encoded already (`json_text`) is stored as it is, not encoded again as a string.
+            if not isinstance(value, JsonText):
+                prepared[position] = field.get_db_prep_save(value, connection)
         values.append(prepared)
     with connection.wrap_database_errors, connection.cursor() as cursor:
         cursor.cursor.executemany(sql, values)

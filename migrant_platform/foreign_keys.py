@@ -114,7 +114,7 @@ def foreign_keys_note(
     if written:
         _written_note(noted, model, columns, rows)
     for relation in model._meta.concrete_fields:
-        if not relation.many_to_one or relation.attname not in columns:
+        if not (relation.many_to_one or relation.one_to_one) or relation.attname not in columns:
             continue
         position = columns.index(relation.attname)
         target = relation.target_field

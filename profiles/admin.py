@@ -35,6 +35,7 @@ from profiles.models import (
     PatentPayment,
     Permit,
     Person,
+    RecordLink,
     SourceRecord,
     Stay,
 )
@@ -43,6 +44,7 @@ from profiles.selectors import (
     person_ids_with_open_registration,
     person_ids_with_valid_permit,
     person_search,
+    record_link_of,
     source_record_person_id,
 )
 from profiles.services import person_create, person_update
@@ -138,7 +140,7 @@ class LinkedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in ("yes", "no"):
-            return queryset.filter(person__isnull=self.value() == "no")
+            return queryset.filter(link__isnull=self.value() == "no")
         return queryset
 
 
@@ -171,20 +173,31 @@ class FactInline(admin.TabularInline):
         return False
 
 
-class SourceRecordInline(FactInline):
-    model = SourceRecord
+class RecordLinkInline(FactInline):
+    """The person's agency records, through their links."""
+
+    model = RecordLink
     verbose_name_plural = "agency records"
-    fields = ("record", "received_at", "supersedes", "payload_pretty", "link_score", "linked_at")
-    select_related = ("supersedes",)
+    fields = ("agency_record", "received_at", "supersedes", "payload_pretty", "score", "linked_at")
+    select_related = ("record__supersedes",)
+    ordering = ("record__received_at", "record")
 
     @admin.display(description="record")
-    def record(self, obj: SourceRecord) -> str:
-        url = reverse("admin:profiles_sourcerecord_change", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, obj)
+    def agency_record(self, obj: RecordLink) -> str:
+        url = reverse("admin:profiles_sourcerecord_change", args=[obj.record_id])
+        return format_html('<a href="{}">{}</a>', url, obj.record)
+
+    @admin.display(description="received at")
+    def received_at(self, obj: RecordLink) -> Any:
+        return obj.record.received_at
+
+    @admin.display(description="supersedes")
+    def supersedes(self, obj: RecordLink) -> Any:
+        return obj.record.supersedes or "—"
 
     @admin.display(description="payload")
-    def payload_pretty(self, obj: SourceRecord) -> str:
-        return pretty_json(obj.payload)
+    def payload_pretty(self, obj: RecordLink) -> str:
+        return pretty_json(obj.record.payload)
 
 
 class IdentityDocumentInline(FactInline):
@@ -294,7 +307,7 @@ class PersonAdmin(PurposeBoundAdminMixin, LargeTableAdminMixin, admin.ModelAdmin
     # `user` and `merged_into` as selects would list every account and every person.
     readonly_fields = ("public_id", "user", "merged_into", "created_at", "updated_at")
     inlines = (
-        SourceRecordInline,
+        RecordLinkInline,
         IdentityDocumentInline,
         StayInline,
         BorderCrossingInline,
@@ -359,6 +372,7 @@ class SourceRecordAdmin(PurposeBoundAdminMixin, LargeTableAdminMixin, admin.Mode
         "linked",
     )
     list_filter = ("source_system", LinkedFilter)
+    list_select_related = ("link",)
     list_display_links = ("source_record_id",)
     search_fields = ("=source_record_id",)
     search_help_text = "A record id (optionally SYSTEM:id) or a document number."
@@ -370,9 +384,32 @@ class SourceRecordAdmin(PurposeBoundAdminMixin, LargeTableAdminMixin, admin.Mode
     )  # fmt: skip
     readonly_fields = fields
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SourceRecord]:
+        return super().get_queryset(request).select_related("link__person")
+
     @admin.display(boolean=True, description="linked")
     def linked(self, obj: SourceRecord) -> bool:
-        return obj.person_id is not None
+        return record_link_of(obj) is not None
+
+    @admin.display(description="person")
+    def person(self, obj: SourceRecord) -> Any:
+        link = record_link_of(obj)
+        return link.person if link else "—"
+
+    @admin.display(description="link score")
+    def link_score(self, obj: SourceRecord) -> Any:
+        link = record_link_of(obj)
+        return "—" if link is None or link.score is None else link.score
+
+    @admin.display(description="link reason")
+    def link_reason(self, obj: SourceRecord) -> str:
+        link = record_link_of(obj)
+        return pretty_json(link.reason) if link else "—"
+
+    @admin.display(description="linked at")
+    def linked_at(self, obj: SourceRecord) -> Any:
+        link = record_link_of(obj)
+        return link.linked_at if link else "—"
 
     @admin.display(description="payload")
     def payload_pretty(self, obj: SourceRecord) -> str:

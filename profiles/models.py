@@ -184,9 +184,9 @@ class SourceRecord(models.Model):
     correction from the agency arrives as a new record that `supersedes` the old one.
     """
 
-    # The largest table: every index is written by every insert and by every link update (which
-    # cannot be HOT, person_id being indexed), so foreign keys carry no index of their own where a
-    # composite one starts with them, or where nothing looks records up by them (citizenship).
+    # The largest table: every index is written by every insert, so foreign keys carry no index of
+    # their own where a composite one starts with them, or where nothing looks records up by them
+    # (citizenship). Its link to a person is a row of RecordLink, beside it.
     source_system = models.ForeignKey(
         "reference.SourceSystem",
         on_delete=models.PROTECT,
@@ -219,19 +219,6 @@ class SourceRecord(models.Model):
     document_number = models.CharField(max_length=40, blank=True, help_text="Normalized.")
     phone = models.CharField(max_length=16, blank=True)
     tax_id = models.CharField(max_length=12, blank=True)
-    # Link to the person; the score and reason say why (written by the linker, or by staff).
-    person = models.ForeignKey(
-        Person,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="source_records",
-        db_index=False,  # source_record_person_idx starts with it
-    )
-    link_score = models.FloatField(null=True, blank=True)
-    link_reason = models.JSONField(default=dict, blank=True)
-    linked_at = models.DateTimeField(null=True, blank=True)
-
     # The normalized identity columns (attnames), in one order for every bulk read and write.
     IDENTITY_FIELDS = (
         "surname",
@@ -251,12 +238,6 @@ class SourceRecord(models.Model):
         indexes = [
             # Looked up by equality only; a hash index takes a link's second entry cheaper.
             EqualityIndex(fields=["document_number"], name="source_record_document_idx"),
-            # Linked records only: records arrive unlinked, and an entry for no person is looked up by
-            # nothing (the unlinked-records index serves those); a million-record file wrote a million.
-            models.Index(
-                fields=["person", "received_at"], name="source_record_person_idx", condition=Q(person__isnull=False)
-            ),
-            models.Index(fields=["linked_at"], name="source_record_unlinked_idx", condition=Q(person__isnull=True)),
             # Corrections are few: the index holds only them.
             models.Index(
                 fields=["supersedes"], name="source_record_supersedes_idx", condition=Q(supersedes__isnull=False)
@@ -268,19 +249,45 @@ class SourceRecord(models.Model):
                 name="source_record_unique_per_system",
                 violation_error_message="This source system already sent a record with this id.",
             ),
-            models.CheckConstraint(
-                condition=Q(person__isnull=True) | Q(linked_at__isnull=False),
-                name="source_record_link_has_timestamp",
-            ),
-            models.CheckConstraint(
-                condition=Q(link_score__isnull=True) | (Q(link_score__gte=0) & Q(link_score__lte=1)),
-                name="source_record_link_score_is_probability",
-            ),
             models.CheckConstraint(condition=~Q(supersedes=F("id")), name="source_record_not_superseding_itself"),
         ]
 
     def __str__(self) -> str:
         return f"{self.source_system_id}:{self.source_record_id}"
+
+
+class RecordLink(models.Model):
+    """The person an agency record belongs to, and why: written by the linker or by staff.
+
+    Beside the write-once record rather than in it. A record is written once when it arrives and
+    linked later; as columns of the record, a link rewrote the whole record (its verbatim payload
+    too) with a new entry in every index of the largest table. A million links were 65 s of server
+    time as that UPDATE and 9 s as these INSERTs (BENCHMARKS.md, session 20). A record with no row
+    here is not linked yet.
+    """
+
+    record = models.OneToOneField(SourceRecord, primary_key=True, on_delete=models.PROTECT, related_name="link")
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        related_name="record_links",
+        db_index=False,  # record_link_person_idx starts with it
+    )
+    score = models.FloatField(null=True, blank=True)
+    reason = models.JSONField(default=dict, blank=True)
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "record"], name="record_link_person_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=1)),
+                name="record_link_score_is_probability",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"record {self.record_id} -> person {self.person_id}"
 
 
 class Fact(models.Model):

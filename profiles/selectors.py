@@ -22,6 +22,7 @@ from profiles.models import (
     Permit,
     Person,
     PersonNameKey,
+    RecordLink,
     SourceRecord,
     Stay,
 )
@@ -76,11 +77,7 @@ def _person_ids_by_number(term: str) -> set[int]:
     if len(number) >= MIN_DOCUMENT_NUMBER_LENGTH:
         # document_number_idx and source_record_document_idx.
         ids.update(IdentityDocument.objects.filter(number_normalized=number).values_list("person_id", flat=True))
-        ids.update(
-            SourceRecord.objects.filter(document_number=number, person__isnull=False).values_list(
-                "person_id", flat=True
-            )
-        )
+        ids.update(RecordLink.objects.filter(record__document_number=number).values_list("person_id", flat=True))
     if _PHONE_CHARACTERS.match(term) and (phone := normalize_phone(term)):
         # The repeated `phone <> ''` lets PostgreSQL use the partial index person_phone_idx.
         ids.update(Person.objects.filter(Q(phone=phone) & ~Q(phone="")).values_list("pk", flat=True))
@@ -105,7 +102,20 @@ def person_ids_with_valid_permit(*, kind: str, on: dt.date | None = None) -> Que
 
 def source_record_person_id(*, record_id: object) -> int | None:
     """The person a source record is linked to, or None (unlinked or no such record)."""
-    return SourceRecord.objects.filter(pk=record_id).values_list("person_id", flat=True).first()
+    return RecordLink.objects.filter(record_id=record_id).values_list("person_id", flat=True).first()
+
+
+def record_link_of(record: SourceRecord) -> RecordLink | None:
+    """The record's link, or None while it is not linked (read with the record by select_related("link"))."""
+    try:
+        return record.link
+    except RecordLink.DoesNotExist:
+        return None
+
+
+def records_of_person(person: object) -> QuerySet[SourceRecord]:
+    """The agency records linked to a person (`person` an instance or a primary key)."""
+    return SourceRecord.objects.filter(link__person=person)
 
 
 # The person's own row and every fact the status engine and the cabinet read, by person_id (each

@@ -29,6 +29,7 @@ from profiles.models import (
     Permit,
     Person,
     PersonNameKey,
+    RecordLink,
     SourceRecord,
     Stay,
 )
@@ -121,7 +122,9 @@ def person_refresh_name_keys(*, person: Person) -> set[str]:
         person.cyrillic_given_names,
         person.cyrillic_patronymic,
     ]
-    for surname, given_names, patronymic in person.source_records.values_list("surname", "given_names", "patronymic"):
+    for surname, given_names, patronymic in SourceRecord.objects.filter(link__person=person).values_list(
+        "surname", "given_names", "patronymic"
+    ):
         spellings += [surname, given_names, patronymic]
     # Keys longer than the column would fail the insert; a 100-letter single name word is noise.
     keys = {key for key in name_keys(*spellings) if len(key) <= PersonNameKey._meta.get_field("key").max_length}
@@ -271,14 +274,12 @@ def _same_record_or_refuse(existing: SourceRecord, payload: Any) -> SourceRecord
 def source_record_link(
     *, record: SourceRecord, person: Person, score: float | None = None, reason: dict[str, Any] | None = None
 ) -> SourceRecord:
-    """Attach a record to a person (by the linker or by staff) and make its spellings searchable."""
-    record.person = person
-    record.link_score = score
-    record.link_reason = reason or {}
-    record.linked_at = timezone.now()
-    record.full_clean()
-    # Only the link columns: the verbatim ones are write-once and rewriting them would trip the trigger.
-    record.save(update_fields=["person", "link_score", "link_reason", "linked_at"])
+    """Attach a record to a person, or move it to another (by the linker or by staff), and make its
+    spellings searchable. The record itself is not written: it is write-once; its link is
+    `record.link` after this."""
+    link = RecordLink(record=record, person=person, score=score, reason=reason or {}, linked_at=timezone.now())
+    link.full_clean(validate_unique=False)  # the record's existing link, if any, is replaced
+    link.save()  # an UPDATE of the record's link, or an INSERT when it has none
     person_refresh_name_keys(person=person)
     return record
 

@@ -320,5 +320,5 @@ def test_a_link_run_writes_the_documents_of_records_stated_in_memory_as_the_pars
         ("passport", "UZB", "CD7654321", "CD7654321", dt.date(2020, 1, 10), "L-2"),
         ("rvp", "RUS", "77 123456", "77123456", None, "L-4"),
     }
-    for document in IdentityDocument.objects.select_related("source_record"):
-        assert document.person_id == document.source_record.person_id is not None
+    for document in IdentityDocument.objects.select_related("source_record__link"):
+        assert document.person_id == document.source_record.link.person_id

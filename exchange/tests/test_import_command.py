@@ -189,10 +189,10 @@ def test_a_file_linked_in_one_pass_after_it_is_stored(tmp_path):
     out, _ = run(str(path), "--link", "batch")
 
     assert "Link run" in out and "1 new persons" in out
-    records = list(SourceRecord.objects.all())
-    assert len({record.person_id for record in records}) == 1 and records[0].person_id is not None
-    assert BorderCrossing.objects.get().person_id == records[0].person_id
-    assert MigrationRegistration.objects.get().person_id == records[0].person_id
+    persons = set(SourceRecord.objects.values_list("link__person_id", flat=True))
+    assert len(persons) == 1 and None not in persons
+    assert BorderCrossing.objects.get().person_id in persons
+    assert MigrationRegistration.objects.get().person_id in persons
     run_ = LinkRun.objects.get()
     assert (run_.total, run_.auto_linked, run_.new_persons) == (2, 1, 1)
 

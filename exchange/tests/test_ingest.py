@@ -12,6 +12,7 @@ from exchange.models import ImportBatch, QuarantinedRow
 from exchange.services import batch_ingest, quarantined_row_discard, quarantined_row_resubmit
 from exchange.tests.rows import crossing_row, person_row
 from profiles.models import SourceRecord
+from profiles.tests.factories import linked_person
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,7 @@ def test_an_accepted_record_keeps_the_payload_verbatim_and_the_identity_normaliz
 
     record = SourceRecord.objects.get()
     assert record.payload == raw
-    assert record.person is None
+    assert linked_person(record) is None
     assert (record.surname, record.document_number, record.phone, record.citizenship_id) == (
         "КАРИМОВ",
         "FA1234567",
@@ -295,7 +296,7 @@ def test_without_a_linker_records_are_stored_unlinked(monkeypatch, django_captur
 
     assert callbacks == []
     assert "records stay unlinked" in caplog.text
-    assert SourceRecord.objects.get().person is None
+    assert linked_person(SourceRecord.objects.get()) is None
 
 
 def test_a_corrected_quarantined_row_is_resubmitted_and_keeps_the_original(django_user_model):

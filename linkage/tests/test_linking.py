@@ -17,8 +17,10 @@ from linkage.models import LinkDecision, LinkRun, MatchCandidate
 from linkage.review import link_reason_rows
 from linkage.services import records_link, records_link_pending, relink_all
 from linkage.tasks import relink_request
-from profiles.models import Person, SourceRecord
+from profiles.models import Person, RecordLink, SourceRecord
+from profiles.selectors import source_record_person_id
 from profiles.services import source_record_receive
+from profiles.tests.factories import link_of, linked_person
 from reference.models import Country, SourceSystem
 
 _ids = itertools.count(1)
@@ -68,6 +70,10 @@ def receive(
         phone=phone,
         tax_id=tax_id,
     )
+
+
+def person_of(record: SourceRecord) -> int | None:
+    return source_record_person_id(record_id=record.pk)
 
 
 def link(*records: SourceRecord):
@@ -235,8 +241,8 @@ def test_the_same_person_across_cyrillic_and_latin_records_is_auto_linked_with_a
     summary = link(cyrillic)
 
     assert summary.auto_linked == 1 and summary.new_persons == 0
-    assert cyrillic.person_id == latin.person_id
-    reason = cyrillic.link_reason
+    assert person_of(cyrillic) == person_of(latin)
+    reason = link_of(cyrillic).reason
     assert "agree: surname (translit_equal" in reason["summary"]
     # The stored reason names the matched record instead of copying its values; read back, each
     # field shows its level, its weight and the two values compared.
@@ -247,9 +253,9 @@ def test_the_same_person_across_cyrillic_and_latin_records_is_auto_linked_with_a
     assert rows["surname"].weight > 0
     assert (rows["document_number"].level, rows["document_number"].detail) == ("exact", "FA1234567 ↔ FA1234567")
     assert "patronymic" not in rows  # missing on one side: not compared
-    assert 0.999 <= cyrillic.link_score <= 1
+    assert 0.999 <= link_of(cyrillic).score <= 1
     decision = LinkDecision.objects.get(record=cyrillic)
-    assert decision.kind == LinkDecision.Kind.AUTO_LINK and decision.person_id == latin.person_id
+    assert decision.kind == LinkDecision.Kind.AUTO_LINK and decision.person_id == person_of(latin)
 
 
 @pytest.mark.django_db
@@ -267,7 +273,7 @@ def test_a_new_record_links_incrementally_against_an_existing_person_and_disagre
     summary = link(renamed)
 
     assert summary.auto_linked == 1
-    assert renamed.person_id == first.person_id
+    assert person_of(renamed) == person_of(first)
     assert _level(renamed, "surname") == "variant"
     assert Person.objects.count() == 1
 
@@ -279,7 +285,7 @@ def test_a_batch_with_two_records_of_one_new_person_creates_one_person():
     summary = link(border, migreg)
 
     assert summary.new_persons == 1 and summary.auto_linked == 1
-    assert border.person_id == migreg.person_id is not None
+    assert person_of(border) == person_of(migreg) is not None
     person = Person.objects.get()
     assert person.latin_surname == "ALIYEV" and person.cyrillic_surname == "Алиев"
     assert set(LinkDecision.objects.values_list("kind", flat=True)) == {"new_person", "auto_link"}
@@ -293,7 +299,7 @@ def test_twins_in_the_database_become_two_persons():
     summary = link(husan)
 
     assert summary.new_persons == 1
-    assert hasan.person_id != husan.person_id
+    assert person_of(hasan) != person_of(husan)
     assert not MatchCandidate.objects.exists()
 
 
@@ -304,7 +310,7 @@ def test_twins_with_consecutive_passports_go_to_review_at_most():
     link(hasan)
     link(husan)
 
-    assert husan.person_id != hasan.person_id
+    assert person_of(husan) != person_of(hasan)
 
 
 @pytest.mark.django_db
@@ -316,7 +322,7 @@ def test_namesakes_in_the_database_become_two_persons():
     link(older)
     link(younger)
 
-    assert older.person_id != younger.person_id
+    assert person_of(older) != person_of(younger)
 
 
 @pytest.mark.django_db
@@ -327,9 +333,9 @@ def test_a_mid_range_score_creates_a_match_candidate_and_the_record_stays_unlink
     summary = link(vague)
 
     assert summary.queued_for_review == 1
-    assert vague.person_id is None
+    assert person_of(vague) is None
     candidate = MatchCandidate.objects.get(record=vague)
-    assert candidate.person_id == known.person_id
+    assert candidate.person_id == person_of(known)
     assert 0.5 <= candidate.score < 0.999
     assert candidate.explanation["given_names"]["level"] == "translit_equal"
     assert LinkDecision.objects.filter(record=vague, kind=LinkDecision.Kind.QUEUED).exists()
@@ -364,7 +370,7 @@ def test_relink_all_runs_as_a_job_with_progress_and_is_idempotent(django_capture
     assert run.processed == run.total == len(records)
     assert run.new_persons == 2 and run.auto_linked == 2
     assert "m" in run.model_parameters and "prior" in run.model_parameters
-    linked = {r.pk: r.person_id for r in SourceRecord.objects.all()}
+    linked = dict(SourceRecord.objects.values_list("pk", "link__person_id"))
     assert linked[records[0].pk] == linked[records[1].pk] != linked[records[2].pk] == linked[records[3].pk]
     decisions = LinkDecision.objects.count()
 
@@ -374,7 +380,7 @@ def test_relink_all_runs_as_a_job_with_progress_and_is_idempotent(django_capture
 
     assert again.status == LinkRun.Status.DONE
     assert again.new_persons == again.auto_linked == 0
-    assert {r.pk: r.person_id for r in SourceRecord.objects.all()} == linked
+    assert dict(SourceRecord.objects.values_list("pk", "link__person_id")) == linked
     assert LinkDecision.objects.count() == decisions
     assert Person.objects.count() == 2
 
@@ -399,10 +405,10 @@ def test_relink_all_keeps_what_staff_decided(django_capture_on_commit_callbacks,
         surname="TURSUNOV", given_names="AZIZ", birth_date=dt.date(1970, 2, 3), document_number="FA5000002"
     )
     link(karimov, tursunov)
-    assert karimov.person_id != tursunov.person_id
+    assert person_of(karimov) != person_of(tursunov)
     record_attach(
         record=tursunov,
-        person=karimov.person,
+        person=linked_person(karimov),
         kind=LinkDecision.Kind.RELINK,
         user=officer,
         note="Same man, see file 12",
@@ -414,7 +420,7 @@ def test_relink_all_keeps_what_staff_decided(django_capture_on_commit_callbacks,
     tursunov.refresh_from_db()
 
     assert run.status == LinkRun.Status.DONE
-    assert tursunov.person_id == karimov.person_id
+    assert person_of(tursunov) == person_of(karimov)
 
 
 # --- Linking all pending records in one pass (the path of a large file) ---------------------------
@@ -441,14 +447,14 @@ def test_linking_pending_records_in_one_pass_decides_as_the_incremental_linker()
     for record in (renamed, border, migreg, twin, vague):
         record.refresh_from_db()
     assert (run.status, run.total, run.processed) == ("done", 5, 5)
-    assert renamed.person_id == known.person_id
+    assert person_of(renamed) == person_of(known)
     assert _level(renamed, "surname") == "variant"
-    assert border.person_id == migreg.person_id and border.person_id not in persons_before
-    assert twin.person_id not in persons_before | {None, border.person_id}
-    assert vague.person_id is None
-    assert MatchCandidate.objects.get(record=vague).person_id == vague_known.person_id
+    assert person_of(border) == person_of(migreg) and person_of(border) not in persons_before
+    assert person_of(twin) not in persons_before | {None, person_of(border)}
+    assert person_of(vague) is None
+    assert MatchCandidate.objects.get(record=vague).person_id == person_of(vague_known)
     assert (run.auto_linked, run.new_persons, run.queued_for_review) == (2, 2, 1)
-    assert LinkDecision.objects.filter(record=renamed, kind="auto_link", person_id=known.person_id).exists()
+    assert LinkDecision.objects.filter(record=renamed, kind="auto_link", person_id=person_of(known)).exists()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -491,16 +497,16 @@ def test_one_pass_in_autocommit_writes_links_and_decisions_from_background_conne
     for first, second in pairs:
         first.refresh_from_db()
         second.refresh_from_db()
-        assert first.person_id == second.person_id is not None
+        assert person_of(first) == person_of(second) is not None
         assert _level(second, "document_number") == "exact"
-        persons.add(first.person_id)
+        persons.add(person_of(first))
     assert len(persons) == 3
     assert Counter(LinkDecision.objects.values_list("kind", flat=True)) == {"new_person": 3, "auto_link": 3}
     # The facts are written from another connection too, while the name keys are worked out.
     from profiles.models import IdentityDocument
 
     documents = IdentityDocument.objects.values_list("number_normalized", "person_id", "source_record_id")
-    assert sorted(documents) == sorted((first.document_number, first.person_id, first.pk) for first, _second in pairs)
+    assert sorted(documents) == sorted((first.document_number, person_of(first), first.pk) for first, _second in pairs)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -523,11 +529,12 @@ def test_a_chunk_whose_decisions_fail_keeps_none_of_its_links(monkeypatch):
 
     assert run.status == "failed"
     # Nothing linked without its decision: both records are still pending for the next run.
-    assert SourceRecord.objects.filter(person__isnull=False).count() == 0
+    assert not RecordLink.objects.exists()
     monkeypatch.setattr(services, "tuples_insert", real)
     again = records_link_pending()
     assert (again.status, again.total) == ("done", 2)
-    assert SourceRecord.objects.filter(person__isnull=False, link_decisions__isnull=True).count() == 0
+    assert RecordLink.objects.count() == 2
+    assert not SourceRecord.objects.filter(link__isnull=False, link_decisions__isnull=True).exists()
 
 
 @pytest.mark.django_db
@@ -541,11 +548,11 @@ def test_persons_created_in_one_pass_get_the_name_keys_of_all_their_records():
     records_link_pending()
     border.refresh_from_db()
     migreg.refresh_from_db()
-    assert border.person_id == migreg.person_id is not None
+    assert person_of(border) == person_of(migreg) is not None
 
-    written = set(PersonNameKey.objects.filter(person_id=border.person_id).values_list("key", flat=True))
-    _refresh_name_keys([border.person_id])  # the path that reads the person and its records back
-    recomputed = set(PersonNameKey.objects.filter(person_id=border.person_id).values_list("key", flat=True))
+    written = set(PersonNameKey.objects.filter(person_id=person_of(border)).values_list("key", flat=True))
+    _refresh_name_keys([person_of(border)])  # the path that reads the person and its records back
+    recomputed = set(PersonNameKey.objects.filter(person_id=person_of(border)).values_list("key", flat=True))
 
     assert written == recomputed
     assert {name_key("ALIYEV"), name_key("Алиев"), name_key("SHERZOD")} <= written
@@ -610,7 +617,7 @@ def test_a_record_linked_in_one_pass_gets_its_facts():
 
     record.refresh_from_db()
     crossing = BorderCrossing.objects.get(source_record=record)
-    assert crossing.person_id == record.person_id is not None
+    assert crossing.person_id == person_of(record) is not None
     assert crossing.crossed_on == dt.date(2025, 3, 1)
 
 
@@ -648,11 +655,11 @@ def test_candidate_persons_are_found_by_every_blocking_key_alike_in_sql_and_in_t
     ]
 
     expected = {
-        by_document.person_id,
-        by_phone.person_id,
-        by_date_and_citizenship.person_id,
-        by_date_and_prefix.person_id,
-        by_names.person_id,
+        person_of(by_document),
+        person_of(by_phone),
+        person_of(by_date_and_citizenship),
+        person_of(by_date_and_prefix),
+        person_of(by_names),
     }
     assert candidate_person_ids(new) == expected
     assert _candidate_person_ids_orm(new) == expected

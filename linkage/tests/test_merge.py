@@ -18,6 +18,7 @@ from profiles.models import (
     Permit,
     Person,
     PersonNameKey,
+    RecordLink,
     SourceRecord,
     Stay,
 )
@@ -29,6 +30,7 @@ from profiles.services import (
 )
 from profiles.tests.factories import (
     country,
+    linked_person,
     make_crossing,
     make_permit,
     make_person,
@@ -50,7 +52,7 @@ def state_of(*persons: Person) -> dict[str, list]:
 
     state = {
         "persons": rows(Person.objects.filter(pk__in=ids).order_by("pk").values()),
-        "records": rows(SourceRecord.objects.filter(person_id__in=ids).order_by("pk").values()),
+        "record links": rows(RecordLink.objects.filter(person_id__in=ids).order_by("pk").values()),
         "name_keys": sorted(PersonNameKey.objects.filter(person_id__in=ids).values_list("person_id", "key")),
         # Stays are derived and re-created: compared by what they say, not by their ids.
         "stays": sorted(
@@ -133,7 +135,7 @@ class TestMerge:
     def test_a_merge_moves_the_records_documents_and_facts_to_the_survivor(self, survivor, absorbed, staff):
         person_merge(survivor=survivor, absorbed=absorbed, user=staff, reason="Same passport holder")
 
-        assert not SourceRecord.objects.filter(person=absorbed).exists()
+        assert not SourceRecord.objects.filter(link__person=absorbed).exists()
         for model in FACT_TABLES:
             assert not model.objects.filter(person=absorbed).exists(), model
         assert not Stay.objects.filter(person=absorbed).exists()
@@ -147,7 +149,7 @@ class TestMerge:
         assert MigrationRegistration.objects.filter(person=survivor, closed_on__isnull=True).count() == 1
 
     def test_the_merge_records_exactly_what_moved_and_the_absorbed_profile_before(self, survivor, absorbed, staff):
-        record_ids = sorted(SourceRecord.objects.filter(person=absorbed).values_list("pk", flat=True))
+        record_ids = sorted(SourceRecord.objects.filter(link__person=absorbed).values_list("pk", flat=True))
         document_ids = sorted(IdentityDocument.objects.filter(person=absorbed).values_list("pk", flat=True))
 
         merge = person_merge(survivor=survivor, absorbed=absorbed, user=staff, reason="Same passport holder")
@@ -253,7 +255,7 @@ class TestUnmerge:
     def test_undoing_the_first_of_two_chained_merges_keeps_the_second(self, survivor, absorbed, staff):
         third = profile_with_history(karimov(), start=dt.date(2021, 3, 1), document="AA3333333")
         before = state_of(survivor, absorbed, third)
-        third_records = set(SourceRecord.objects.filter(person=third).values_list("pk", flat=True))
+        third_records = set(SourceRecord.objects.filter(link__person=third).values_list("pk", flat=True))
         first = person_merge(survivor=survivor, absorbed=absorbed, user=staff, reason="Same passport holder")
         second = person_merge(survivor=survivor, absorbed=third, user=staff, reason="Same phone and birth date")
 
@@ -261,10 +263,10 @@ class TestUnmerge:
 
         assert Person.objects.get(pk=absorbed.pk).merged_into_id is None
         assert Person.objects.get(pk=third.pk).merged_into_id == survivor.pk
-        assert set(SourceRecord.objects.filter(person=absorbed).values_list("pk", flat=True)) == set(
+        assert set(SourceRecord.objects.filter(link__person=absorbed).values_list("pk", flat=True)) == set(
             first.moved_record_ids
         )
-        assert third_records <= set(SourceRecord.objects.filter(person=survivor).values_list("pk", flat=True))
+        assert third_records <= set(SourceRecord.objects.filter(link__person=survivor).values_list("pk", flat=True))
 
         person_unmerge(merge=second, user=staff, reason="Different people too")
         assert state_of(survivor, absorbed, third) == before
@@ -282,14 +284,14 @@ class TestUnmerge:
         assert Person.objects.get(pk=absorbed.pk).merged_into_id is None
 
     def test_a_record_moved_by_staff_after_the_merge_stays_where_staff_put_it(self, survivor, absorbed, staff):
-        moved = SourceRecord.objects.filter(person=absorbed).order_by("pk").first()
+        moved = SourceRecord.objects.filter(link__person=absorbed).order_by("pk").first()
         elsewhere = karimov()
         merge = person_merge(survivor=survivor, absorbed=absorbed, user=staff, reason="Same passport holder")
         record_move(record=moved, person=elsewhere, user=staff, reason="Another Karimov's registration")
 
         person_unmerge(merge=merge, user=staff, reason="Different fathers")
 
-        assert SourceRecord.objects.get(pk=moved.pk).person_id == elsewhere.pk
+        assert linked_person(moved) == elsewhere
         assert str(moved.pk) in LinkDecision.objects.get(kind="unmerge", record__isnull=True).reason
 
 
@@ -301,7 +303,7 @@ class TestRecordMove:
 
         crossing.refresh_from_db()
         assert crossing.person_id == survivor.pk
-        assert crossing.source_record.person_id == survivor.pk
+        assert linked_person(crossing.source_record) == survivor
         decision = LinkDecision.objects.get(kind=LinkDecision.Kind.RELINK)
         assert (decision.record_id, decision.person_id, decision.other_person_id) == (
             crossing.source_record_id,
@@ -324,8 +326,7 @@ class TestRecordMove:
 
         record_move(record=record, person=None, user=staff, reason="A namesake from Tajikistan")
 
-        record.refresh_from_db()
-        person = record.person
+        person = linked_person(record)
         assert person != survivor
         assert (person.cyrillic_surname, person.cyrillic_patronymic, person.birth_date, person.citizenship_id) == (
             "Каримов",
@@ -336,7 +337,7 @@ class TestRecordMove:
 
     def test_it_refuses_to_move_a_record_to_an_absorbed_person(self, survivor, absorbed, staff):
         person_merge(survivor=survivor, absorbed=absorbed, user=staff, reason="Same passport holder")
-        record = SourceRecord.objects.filter(person=survivor).first()
+        record = SourceRecord.objects.filter(link__person=survivor).first()
 
         with pytest.raises(ValidationError, match="move the record there instead"):
             record_move(record=record, person=absorbed, user=staff, reason="back")

@@ -14,7 +14,7 @@ from migrant_platform.bulk import (
     values_insert_returning_ids,
     values_rows,
 )
-from profiles.models import Person, SourceRecord
+from profiles.models import Person, RecordLink, SourceRecord
 
 
 @pytest.mark.django_db
@@ -42,8 +42,8 @@ def test_inserted_values_get_their_ids_and_store_what_the_orm_would():
     assert len(set(ids)) == 3
     stored = SourceRecord.objects.get(pk=ids[1])
     assert stored.payload == {"surname": "Каримов", "number": 1, "nested": {"list": [1, 2]}}
-    assert (stored.surname, stored.birth_date, stored.person_id) == ("Каримов", dt.date(1990, 5, 17), None)
-    assert (stored.link_reason, stored.patronymic) == ({}, "")  # the field defaults
+    assert (stored.surname, stored.birth_date) == ("Каримов", dt.date(1990, 5, 17))
+    assert (stored.patronymic, stored.supersedes_id) == ("", None)  # the field defaults
     [decision] = values_insert_returning_ids(
         LinkDecision,
         [{"kind": "auto_link", "record_id": stored.pk, "person_id": existing.pk, "score": 0.9995, "reason": "test"}],
@@ -83,10 +83,10 @@ def test_json_values_are_copied_as_djangos_encoder_writes_them():
     received_at = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
     blank = ("",) * 8
     rows = [
-        ("BORDER", "J-1", received_at, reason, reason, *blank),
-        ("BORDER", "J-2", received_at, reason, json_text(reason), *blank),
+        ("BORDER", "J-1", received_at, reason, *blank),
+        ("BORDER", "J-2", received_at, json_text(reason), *blank),
     ]
-    columns = ("source_system_id", "source_record_id", "received_at", "payload", "link_reason")
+    columns = ("source_system_id", "source_record_id", "received_at", "payload")
     text_columns = (
         "surname",
         "given_names",
@@ -100,18 +100,16 @@ def test_json_values_are_copied_as_djangos_encoder_writes_them():
 
     ids = tuples_insert_returning_ids(SourceRecord, columns + text_columns, rows)
 
-    for stored in SourceRecord.objects.filter(pk__in=ids):
-        assert (stored.payload, stored.link_reason) == (expected, expected)
+    assert [stored.payload for stored in SourceRecord.objects.filter(pk__in=ids)] == [expected, expected]
 
 
 @pytest.mark.django_db
 def test_inserted_tuples_return_their_ids_in_order():
     blank = ("given_names", "patronymic", "sex", "document_type", "document_number", "phone", "tax_id")
-    columns = ("source_system_id", "source_record_id", "received_at", "payload", "surname", "link_reason", *blank)
+    columns = ("source_system_id", "source_record_id", "received_at", "payload", "surname", *blank)
     received = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
     rows = [
-        ("BORDER", f"B-{n}", received, {"n": n, "name": "Алиев"}, f"ALIYEV{n}", {}, *[""] * len(blank))
-        for n in range(3)
+        ("BORDER", f"B-{n}", received, {"n": n, "name": "Алиев"}, f"ALIYEV{n}", *[""] * len(blank)) for n in range(3)
     ]
 
     ids = tuples_insert_returning_ids(SourceRecord, columns, rows)
@@ -145,10 +143,14 @@ def test_nothing_to_insert_is_no_query(django_assert_num_queries):
         assert values_insert_returning_ids(SourceRecord, []) == []
 
 
-def _person_and_pending_records(count: int) -> tuple[Person, list[int]]:
-    """A person, and `count` records of theirs not yet linked, with payloads {"n": 0}, {"n": 1}..."""
-    person = Person.objects.create(
-        latin_surname="ALIYEV", birth_date=dt.date(1990, 1, 1), sex="M", citizenship_id="UZB"
+def _linked_records(count: int) -> tuple[Person, list[int]]:
+    """A person, and `count` records linked to a first person (score 0.5, reason {"n": n}), with
+    payloads {"n": 0}, {"n": 1}..."""
+    from migrant_platform.bulk import tuples_insert
+
+    first, person = (
+        Person.objects.create(latin_surname=surname, birth_date=dt.date(1990, 1, 1), sex="M", citizenship_id="UZB")
+        for surname in ("ALIEV", "ALIYEV")
     )
     ids = values_insert_returning_ids(
         SourceRecord,
@@ -163,6 +165,12 @@ def _person_and_pending_records(count: int) -> tuple[Person, list[int]]:
             for number in range(count)
         ],
     )
+    linked_at = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    tuples_insert(
+        RecordLink,
+        ("record_id", "person_id", "score", "reason", "linked_at"),
+        [(pk, first.pk, 0.5, {"n": n}, linked_at) for n, pk in enumerate(ids)],
+    )
     return person, ids
 
 
@@ -174,25 +182,24 @@ def test_rows_update_only_the_named_columns_of_the_named_rows():
 
     if connection.vendor != "postgresql":
         pytest.skip("update_from_rows is the PostgreSQL path of the linker's writes")
-    person, ids = _person_and_pending_records(3)
+    person, ids = _linked_records(3)
     linked_at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit')")
         [jit] = cursor.fetchone()
 
     update_from_rows(
-        SourceRecord,
-        ("person_id", "link_score", "link_reason"),
+        RecordLink,
+        ("person_id", "score", "reason"),
         [(ids[0], person.pk, 0.9991, {"summary": "agree", "on": dt.date(2026, 3, 2)})],
         also="linked_at = %s",
         params=[linked_at],
     )
 
-    first, second = SourceRecord.objects.get(pk=ids[0]), SourceRecord.objects.get(pk=ids[1])
-    assert (first.person_id, first.link_score, first.linked_at) == (person.pk, 0.9991, linked_at)
-    assert first.link_reason == {"summary": "agree", "on": "2026-03-02"}
-    assert first.payload == {"n": 0}
-    assert (second.person_id, second.linked_at, second.link_reason) == (None, None, {})
+    first, second = RecordLink.objects.get(pk=ids[0]), RecordLink.objects.get(pk=ids[1])
+    assert (first.person_id, first.score, first.linked_at) == (person.pk, 0.9991, linked_at)
+    assert first.reason == {"summary": "agree", "on": "2026-03-02"}
+    assert (second.score, second.reason, second.linked_at) == (0.5, {"n": 1}, dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
     # The joins it turned off (each row is found by its key) are on again for what follows.
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
@@ -209,7 +216,7 @@ def test_rows_sharing_one_value_object_get_it_staged_once_and_each_row_its_own_v
 
     if connection.vendor != "postgresql":
         pytest.skip("update_from_rows is the PostgreSQL path of the linker's writes")
-    person, ids = _person_and_pending_records(4)
+    person, ids = _linked_records(4)
     node = json_text({"summary": "one node", "weights": {"surname": 4.5}})
     # Two rows share one encoded reason; a third has an equal value of its own; a fourth a dict.
     rows = [
@@ -219,24 +226,18 @@ def test_rows_sharing_one_value_object_get_it_staged_once_and_each_row_its_own_v
         (ids[3], person.pk, None, {"summary": "new person"}),
     ]
 
-    update_from_rows(
-        SourceRecord,
-        ("person_id", "link_score", "link_reason"),
-        rows,
-        also="linked_at = now()",
-        shared="link_reason",
-    )
+    update_from_rows(RecordLink, ("person_id", "score", "reason"), rows, also="linked_at = now()", shared="reason")
 
-    stored = {record.pk: record for record in SourceRecord.objects.filter(pk__in=ids)}
-    assert [(stored[pk].person_id, stored[pk].link_score) for pk in ids] == [
+    stored = {link.pk: link for link in RecordLink.objects.filter(pk__in=ids)}
+    assert [(stored[pk].person_id, stored[pk].score) for pk in ids] == [
         (person.pk, 0.99),
         (person.pk, 0.98),
         (person.pk, 0.97),
         (person.pk, None),
     ]
-    assert [stored[pk].link_reason["summary"] for pk in ids] == ["one node"] * 3 + ["new person"]
-    assert stored[ids[1]].link_reason == {"summary": "one node", "weights": {"surname": 4.5}}
-    assert all(stored[pk].payload == {"n": n} and stored[pk].linked_at for n, pk in enumerate(ids))
+    assert [stored[pk].reason["summary"] for pk in ids] == ["one node"] * 3 + ["new person"]
+    assert stored[ids[1]].reason == {"summary": "one node", "weights": {"surname": 4.5}}
+    assert all(stored[pk].linked_at > dt.datetime(2026, 3, 1, tzinfo=dt.UTC) for pk in ids)
 
 
 @pytest.mark.django_db

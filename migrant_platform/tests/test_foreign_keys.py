@@ -12,12 +12,18 @@ from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 
 from linkage.models import LinkDecision
-from migrant_platform.bulk import tuples_insert, update_from_rows, values_insert_returning_ids
+from migrant_platform.bulk import (
+    tuples_insert,
+    tuples_insert_returning_ids,
+    update_from_rows,
+    values_insert_returning_ids,
+)
 from migrant_platform.foreign_keys import checked_per_table_available, foreign_keys_checked_per_table
-from profiles.models import Person, SourceRecord
+from profiles.models import Person, RecordLink, SourceRecord
 
 RECEIVED = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
 DECISION_COLUMNS = ("kind", "record_id", "person_id", "reason", "decided_at")
+LINK_COLUMNS = ("record_id", "person_id", "score", "reason", "linked_at")
 
 
 @pytest.fixture(autouse=True)
@@ -53,20 +59,24 @@ def test_good_references_are_written_and_the_role_is_replica_only_inside_the_blo
         with foreign_keys_checked_per_table():
             assert _replication_role() == "replica"
             [record_id] = values_insert_returning_ids(SourceRecord, [_record(1)])
-            update_from_rows(SourceRecord, ("person_id",), [(record_id, person.pk)], also="linked_at = now()")
+            tuples_insert(RecordLink, LINK_COLUMNS, [(record_id, person.pk, 1.0, {}, RECEIVED)])
             tuples_insert(LinkDecision, DECISION_COLUMNS, [("auto_link", record_id, person.pk, "t", RECEIVED)])
         assert _replication_role() == "origin"
-    assert SourceRecord.objects.get(pk=record_id).person_id == person.pk
+    assert RecordLink.objects.get(pk=record_id).person_id == person.pk
     assert LinkDecision.objects.filter(record_id=record_id, person_id=person.pk).count() == 1
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bad", ["citizenship", "source_system", "person_of_update", "record_of_decision"])
+@pytest.mark.parametrize(
+    "bad", ["citizenship", "source_system", "person_of_link", "record_of_link", "person_of_move", "record_of_decision"]
+)
 def test_a_reference_to_nothing_fails_the_block_and_keeps_nothing_of_it(bad):
     person = Person.objects.create(
         latin_surname="KARIMOV", birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB"
     )
-    before = (SourceRecord.objects.count(), LinkDecision.objects.count())
+    [moved] = values_insert_returning_ids(SourceRecord, [_record(20)])
+    RecordLink.objects.create(record_id=moved, person=person, linked_at=RECEIVED)
+    before = (SourceRecord.objects.count(), RecordLink.objects.count(), LinkDecision.objects.count())
     with (
         pytest.raises(IntegrityError, match="which does not exist"),
         transaction.atomic(),
@@ -74,33 +84,37 @@ def test_a_reference_to_nothing_fails_the_block_and_keeps_nothing_of_it(bad):
     ):
         values = {"citizenship": {"citizenship_id": "XXX"}, "source_system": {"source_system_id": "NOWHERE"}}
         [record_id] = values_insert_returning_ids(SourceRecord, [_record(2, **values.get(bad, {}))])
-        target = person.pk + 1000 if bad == "person_of_update" else person.pk
-        # An update that finds no record writes nothing; the decision's record is then checked.
-        updated = record_id + 1000 if bad == "record_of_decision" else record_id
-        update_from_rows(SourceRecord, ("person_id",), [(updated, target)], also="linked_at = now()")
-        decision = ("auto_link", updated, person.pk, "t", RECEIVED)
-        tuples_insert(LinkDecision, DECISION_COLUMNS, [decision])
-    assert (SourceRecord.objects.count(), LinkDecision.objects.count()) == before
+        linked = record_id + 1000 if bad == "record_of_link" else record_id
+        target = person.pk + 1000 if bad == "person_of_link" else person.pk
+        tuples_insert(RecordLink, LINK_COLUMNS, [(linked, target, None, {}, RECEIVED)])
+        moved_to = person.pk + 1000 if bad == "person_of_move" else person.pk
+        update_from_rows(RecordLink, ("person_id",), [(moved, moved_to)], also="linked_at = now()")
+        decided = record_id + 1000 if bad == "record_of_decision" else record_id
+        tuples_insert(LinkDecision, DECISION_COLUMNS, [("auto_link", decided, person.pk, "t", RECEIVED)])
+    assert (SourceRecord.objects.count(), RecordLink.objects.count(), LinkDecision.objects.count()) == before
     assert _replication_role() == "origin"  # rolled back with the transaction
 
 
 @pytest.mark.django_db
 def test_rows_the_block_wrote_are_not_queried_again_for_the_references_to_them():
-    """A link chunk's decisions reference the records it has just updated: found and locked by the
-    update, they need no check. The person, written elsewhere, is checked and locked."""
+    """Decisions that reference records the block has just written need no check for them: found
+    and locked by the write. The person, written elsewhere, is checked and locked."""
     from django.test.utils import CaptureQueriesContext
 
     person = Person.objects.create(
         latin_surname="KARIMOV", birth_date=dt.date(1990, 5, 17), sex="M", citizenship_id="UZB"
     )
-    record_ids = values_insert_returning_ids(SourceRecord, [_record(n) for n in (10, 11)])
+    blank = ("given_names", "patronymic", "sex", "document_type", "document_number", "phone", "tax_id")
+    rows = [("BORDER", f"FK-{n}", RECEIVED, {"number": n}, "KARIMOV", *[""] * len(blank)) for n in (10, 11)]
+    columns = ("source_system_id", "source_record_id", "received_at", "payload", "surname", *blank)
     with CaptureQueriesContext(connection) as queries, transaction.atomic(), foreign_keys_checked_per_table():
-        update_from_rows(SourceRecord, ("person_id",), [(pk, person.pk) for pk in record_ids], also="linked_at = now()")
+        record_ids = tuples_insert_returning_ids(SourceRecord, columns, rows)
         tuples_insert(
             LinkDecision, DECISION_COLUMNS, [("auto_link", pk, person.pk, "t", RECEIVED) for pk in record_ids]
         )
     checks = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("WITH found AS")]
-    assert len(checks) == 1 and 'FROM "profiles_person"' in checks[0] and "FOR KEY SHARE" in checks[0]
+    assert len(checks) == 2 and "FOR KEY SHARE" in checks[0]
+    assert not any('FROM "profiles_sourcerecord"' in check for check in checks)
     assert LinkDecision.objects.filter(record_id__in=record_ids, person_id=person.pk).count() == 2
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from audit.roles import ANALYSTS, EMPLOYERS, OFFICERS, roles_sync
 from profiles.demo import generator, world
-from profiles.models import Person, SourceRecord
+from profiles.models import Person, RecordLink
 
 DEMO_EMAIL_DOMAIN = "demo.migrant.local"
 
@@ -103,15 +103,16 @@ def _link_migrant(user, *, seed: int, people: int) -> int | None:
             or not any(stay.exited_on is None for stay in bundle.stays)
         ):
             continue
-        record = (
-            SourceRecord.objects.filter(
-                source_system_id=world.ANCHOR_SYSTEM, source_record_id=world.anchor_record_id(seed, index)
+        link = (
+            RecordLink.objects.filter(
+                record__source_system_id=world.ANCHOR_SYSTEM,
+                record__source_record_id=world.anchor_record_id(seed, index),
             )
             .select_related("person")
             .first()
         )
-        if record is None or record.person is None or record.person.user_id is not None:
+        if link is None or link.person.user_id is not None:
             continue
-        Person.objects.filter(pk=record.person_id).update(user=user)
-        return record.person_id
+        Person.objects.filter(pk=link.person_id).update(user=user)
+        return link.person_id
     return None

@@ -25,6 +25,7 @@ from profiles.models import (
     Permit,
     Person,
     PersonNameKey,
+    RecordLink,
     SourceRecord,
     Stay,
 )
@@ -67,12 +68,9 @@ TABLES: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
             "payload",
             "supersedes_id",
             *SourceRecord.IDENTITY_FIELDS,
-            "person_id",
-            "link_score",
-            "link_reason",
-            "linked_at",
         ),
     ),
+    (RecordLink, ("record_id", "person_id", "score", "reason", "linked_at")),
     (
         IdentityDocument,
         ("id", *IdentityDocument.INSERT_COLUMNS),
@@ -188,6 +186,7 @@ def chunk_rows(
     pools = {model: iter(ids(model, count)) for model, count in counts.items() if count}
     rows: dict[type[models.Model], list[tuple[Any, ...]]] = {model: [] for model, _ in TABLES}
     persons, records, documents = rows[Person], rows[SourceRecord], rows[IdentityDocument]
+    links = rows[RecordLink]
     crossings, stays, registrations = rows[BorderCrossing], rows[Stay], rows[MigrationRegistration]
     permits, payments, contracts, keys = (
         rows[Permit],
@@ -227,13 +226,16 @@ def chunk_rows(
         for record in bundle.records:
             record_id = next_record()
             record_ids.append(record_id)
-            if record.profile is None:
-                person_id, score, reason, linked_at = None, None, {}, None
-            else:
-                person_id = profile_ids[record.profile]
-                score = 1.0
-                reason = {"method": LINK_METHOD, "note": record.note or "linked when the demo was seeded"}
-                linked_at = record.received_at + dt.timedelta(minutes=1)
+            if record.profile is not None:
+                links.append(
+                    (
+                        record_id,
+                        profile_ids[record.profile],
+                        1.0,
+                        {"method": LINK_METHOD, "note": record.note or "linked when the demo was seeded"},
+                        record.received_at + dt.timedelta(minutes=1),
+                    )
+                )
             records.append(
                 (
                     record_id,
@@ -252,10 +254,6 @@ def chunk_rows(
                     record.document_number,
                     record.phone,
                     record.tax_id,
-                    person_id,
-                    score,
-                    reason,
-                    linked_at,
                 )
             )
 

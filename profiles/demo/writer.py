@@ -202,8 +202,9 @@ def references_verify() -> None:
                 child, parent = model._meta.db_table, field.related_model._meta.db_table
                 column, target = field.column, field.target_field.column
                 quote = connection.ops.quote_name
+                key = quote(model._meta.pk.column)
                 cursor.execute(
-                    f"SELECT c.id FROM {quote(child)} c WHERE c.{quote(column)} IS NOT NULL AND NOT EXISTS "  # noqa: S608
+                    f"SELECT c.{key} FROM {quote(child)} c WHERE c.{quote(column)} IS NOT NULL AND NOT EXISTS "  # noqa: S608
                     f"(SELECT 1 FROM {quote(parent)} p WHERE p.{quote(target)} = c.{quote(column)}) LIMIT 1"
                 )
                 orphan = cursor.fetchone()

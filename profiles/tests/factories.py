@@ -9,7 +9,7 @@ from typing import Any
 from employers.models import Organization
 from employers.services import organization_create
 from employers.validators import inn_with_check_digits, ogrn_with_check_digit
-from profiles.models import BorderCrossing, MigrationRegistration, Permit, Person, SourceRecord
+from profiles.models import BorderCrossing, MigrationRegistration, Permit, Person, RecordLink, SourceRecord
 from profiles.services import (
     border_crossing_record,
     permit_record,
@@ -51,6 +51,17 @@ def make_record(*, system: str = "BORDER", person: Person | None = None, **field
     if person is not None:
         record = source_record_link(record=record, person=person, score=1.0, reason={"rule": "test"})
     return record
+
+
+def link_of(record: SourceRecord) -> RecordLink | None:
+    """The record's link as stored now, with its person (None while the record is unlinked)."""
+    return RecordLink.objects.select_related("person").filter(record_id=record.pk).first()
+
+
+def linked_person(record: SourceRecord) -> Person | None:
+    """The person the record is linked to now, read from the database."""
+    link = link_of(record)
+    return link.person if link else None
 
 
 def make_organization(**overrides: Any) -> Organization:

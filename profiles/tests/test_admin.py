@@ -359,7 +359,7 @@ class TestAdminSavesGoThroughServices:
     def test_correcting_a_name_through_the_admin_refreshes_the_name_keys(self, officer_client, karimov_latin):
         state_purpose(officer_client, karimov_latin)
         inline_prefixes = (
-            "source_records", "documents", "stays", "bordercrossings", "migrationregistrations", "permits",
+            "record_links", "documents", "stays", "bordercrossings", "migrationregistrations", "permits",
             "patentpayments", "employmentcontracts",
         )  # fmt: skip
         management = {f"{prefix}-{key}": "0" for prefix in inline_prefixes for key in ("TOTAL_FORMS", "INITIAL_FORMS")}

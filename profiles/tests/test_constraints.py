@@ -24,6 +24,7 @@ from profiles.models import (
     PatentPayment,
     Permit,
     Person,
+    RecordLink,
     SourceRecord,
     Stay,
 )
@@ -37,6 +38,8 @@ from profiles.services import (
 )
 from profiles.tests.factories import (
     country,
+    link_of,
+    linked_person,
     make_crossing,
     make_organization,
     make_permit,
@@ -279,24 +282,32 @@ class TestWriteOnceRows:
         assert_db_rejects(lambda: SourceRecord.objects.filter(pk=record.pk).update(payload={"surname": "KARIMOW"}))
         assert_db_rejects(lambda: SourceRecord.objects.filter(pk=record.pk).update(source_record_id="other"))
 
-    def test_a_source_record_can_still_be_linked(self, person):
+    def test_a_source_record_can_still_be_linked_and_moved(self, person):
         record = make_record(payload={"surname": "KARIMOV"})
+        other = make_person(latin_surname="KARIMOV", latin_given_names="HASAN")
 
         source_record_link(record=record, person=person, score=0.97)
+        source_record_link(record=record, person=other, score=1.0)
 
         record.refresh_from_db()
-        assert (record.person, record.payload) == (person, {"surname": "KARIMOV"})
+        assert (linked_person(record), link_of(record).score, record.payload) == (other, 1.0, {"surname": "KARIMOV"})
+        assert RecordLink.objects.filter(record=record).count() == 1
+
+    def test_a_link_score_outside_zero_to_one_is_refused(self, person):
+        record = make_record()
+
+        assert_db_rejects(
+            lambda: RecordLink.objects.create(record=record, person=person, score=1.5, linked_at=record.received_at)
+        )
 
     def test_a_source_record_saved_whole_with_its_values_unchanged_is_allowed(self, person):
         record = make_record(payload={"surname": "KARIMOV"})
-        record.person, record.link_score = person, 0.97
-        record.linked_at = record.received_at
 
         # save() names every column in its UPDATE, the guarded ones with the values they have.
         record.save()
 
         record.refresh_from_db()
-        assert (record.person, record.payload) == (person, {"surname": "KARIMOV"})
+        assert record.payload == {"surname": "KARIMOV"}
         record.payload = {"surname": "KARIMOW"}
         assert_db_rejects(record.save)
 

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models import F
 
 from employers.models import Organization
 from employers.validators import validate_inn, validate_ogrn
@@ -32,6 +33,7 @@ from profiles.models import (
     Permit,
     Person,
     PersonNameKey,
+    RecordLink,
     SourceRecord,
     Stay,
 )
@@ -73,6 +75,8 @@ def canonical_dump() -> str:
                     row[name] = person_key[row[name]]
             if row.get("source_record_id") is not None and model is not SourceRecord:
                 row["source_record_id"] = record_key[row["source_record_id"]]
+            if model is RecordLink:
+                row["record_id"] = record_key[row["record_id"]]
             for name in ("host_organization_id", "employer_id"):
                 if row.get(name) is not None:
                     row[name] = organization_key[row[name]]
@@ -259,12 +263,11 @@ class TestSeeding:
 
     def test_records_are_linked_with_a_demo_reason_or_await_the_linker(self):
         seed(120)
-        linked = SourceRecord.objects.filter(person__isnull=False)
-        assert set(linked.values_list("link_score", flat=True)) == {1.0}
-        assert {reason["method"] for reason in linked.values_list("link_reason", flat=True)} == {"demo_seed"}
-        unlinked = SourceRecord.objects.filter(person__isnull=True)
-        assert unlinked.exists()
-        assert not unlinked.exclude(linked_at=None).exists()
+        links = RecordLink.objects.all()
+        assert set(links.values_list("score", flat=True)) == {1.0}
+        assert {reason["method"] for reason in links.values_list("reason", flat=True)} == {"demo_seed"}
+        assert not links.filter(linked_at__lt=F("record__received_at")).exists()
+        assert SourceRecord.objects.filter(link__isnull=True).exists()
         assert set(SourceRecord.objects.values_list("source_record_id", flat=True)) == {
             record.source_record_id for bundle in generate_people(7, range(120)) for record in bundle.records
         }
@@ -272,7 +275,7 @@ class TestSeeding:
     def test_false_splits_and_unlinked_records_reach_the_database(self):
         seed(300, chunk_size=100)
         assert 300 < Person.objects.count() <= 300 * 1.06
-        share = SourceRecord.objects.filter(person__isnull=True).count() / SourceRecord.objects.count()
+        share = SourceRecord.objects.filter(link__isnull=True).count() / SourceRecord.objects.count()
         assert 0.005 < share < 0.04
 
     def test_every_row_passes_the_models_own_validation(self):
@@ -286,9 +289,9 @@ class TestSeeding:
 
     def test_name_keys_cover_every_linked_spelling(self):
         seed(30)
-        person = Person.objects.filter(source_records__source_system="BORDER").first()
+        person = Person.objects.filter(record_links__record__source_system="BORDER").first()
         keys = set(PersonNameKey.objects.filter(person=person).values_list("key", flat=True))
-        for record in person.source_records.all():
+        for record in SourceRecord.objects.filter(link__person=person):
             assert name_keys(record.surname, record.given_names, record.patronymic) <= keys
 
     def test_a_crash_mid_chunk_leaves_whole_chunks_and_a_rerun_completes(self, monkeypatch):
@@ -388,11 +391,11 @@ class TestBulkLoad:
 
         def point_a_record_at_nobody(*args, **kwargs):
             rows = original(*args, **kwargs)
-            record = list(rows[SourceRecord][0])
-            record[writer.TABLES[1][1].index("person_id")] = 10**12
-            rows[SourceRecord][0] = tuple(record)
+            link = list(rows[RecordLink][0])
+            link[dict(writer.TABLES)[RecordLink].index("person_id")] = 10**12
+            rows[RecordLink][0] = tuple(link)
             return rows
 
         monkeypatch.setattr(demo_rows, "chunk_rows", point_a_record_at_nobody)
-        with pytest.raises(CommandError, match=r"SourceRecord #\d+: person points at a missing Person"):
+        with pytest.raises(CommandError, match=r"RecordLink #\d+: person points at a missing Person"):
             seed(10, check_fks_after=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.models import AccessLog
 from profiles.models import Permit, SourceRecord
+from profiles.tests.factories import linked_person
 from services.models import Application
 from services.services import application_submit, application_take_into_review
 from services.tests.conftest import service, upload
@@ -91,7 +92,7 @@ def test_approving_a_patent_with_a_number_records_the_permit_from_a_platform_rec
     permit = Permit.objects.get(number="77 2500099999")
     assert (permit.person, permit.kind, permit.region_id, permit.valid_to) == (karimov, "patent", "77", valid_to)
     record = permit.source_record
-    assert record.source_system_id == "PLATFORM" and record.person == karimov
+    assert record.source_system_id == "PLATFORM" and linked_person(record) == karimov
     assert record.payload["application"] == application.reference
     assert SourceRecord.objects.filter(source_system="PLATFORM").count() == 1
 

@@ -41,7 +41,7 @@ class Command(BaseCommand):
     def handle(self, *args, out: str, person_key: str, chunk_size: int, no_progress: bool, **options) -> None:
         if chunk_size < 1:
             raise CommandError("--chunk-size must be at least 1.")
-        person_column = "person_id" if person_key == "id" else "person__public_id"
+        person_column = "link__person_id" if person_key == "id" else "link__person__public_id"
         rows = SourceRecord.objects.order_by("pk").values_list("source_system_id", "source_record_id", person_column)
         total = SourceRecord.objects.count()
 
