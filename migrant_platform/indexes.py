@@ -1,9 +1,11 @@
-"""Indexes for tables whose rows are written twice in bulk (a record stored pending, then linked).
+"""Indexes for tables whose rows are written twice in bulk.
 
-A link is an UPDATE that PostgreSQL cannot make HOT (the person is indexed), so every index of the
-records gets a second entry per record. Two index settings make those entries cheaper, measured on
-a million records (`bench/link_update_indexes.sql`, BENCHMARKS.md, session 18): the link UPDATE took
-19.2–20.7 s against 24.2–24.8 s.
+Until session 20 a link was an UPDATE of the record that PostgreSQL could not make HOT (the person
+was indexed), so every index of the records got a second entry per record. Two index settings made
+those entries cheaper, measured on a million records (`bench/link_update_indexes.sql`, BENCHMARKS.md,
+session 18): the link UPDATE took 19.2–20.7 s against 24.2–24.8 s. Links are rows of their own now
+(`profiles.RecordLink`) and records are written once; the records' indexes keep the two settings,
+not measured again on the inserts alone.
 """
 
 from __future__ import annotations

@@ -65,12 +65,12 @@ def test_the_unique_indexes_of_records_do_not_deduplicate_on_postgresql():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
-            [["profiles_sourcerecord_pkey", "source_record_unique_per_system", "source_record_person_idx"]],
+            [["profiles_sourcerecord_pkey", "source_record_unique_per_system", "record_link_person_idx"]],
         )
         options = dict(cursor.fetchall())
     assert options["profiles_sourcerecord_pkey"] == ["deduplicate_items=off"]
     assert options["source_record_unique_per_system"] == ["deduplicate_items=off"]
-    assert options["source_record_person_idx"] is None  # entries of many records per person: kept merged
+    assert options["record_link_person_idx"] is None  # entries of many records per person: kept merged
 
 
 def test_records_are_found_by_document_number_through_the_index():
