@@ -1,3 +1,5 @@
+-- Written for the schema before session 20, where a link was columns of the record: run it at
+-- commit 2ddebe9 or earlier (migration profiles/0007); the links are rows of RecordLink since.
 -- What each index of the records costs the link UPDATE (a record stored pending, then linked), and
 -- what a staged, write-once ingest would save, measured on a linked registry:
 --   DJANGO_DEBUG=1 .venv/bin/python bench/ingest_link_bench.py --records 1000000 --skip splink --skip splink_ids --keep

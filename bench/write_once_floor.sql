@@ -1,3 +1,5 @@
+-- Written for the schema before session 20, where a link was columns of the record: run it at
+-- commit 2ddebe9 or earlier (migration profiles/0007); the links are rows of RecordLink since.
 -- What writing each record once with its link would save against today's two writes (a COPY of the
 -- pending record, then the link UPDATE), measured on a linked registry:
 --   DJANGO_DEBUG=1 .venv/bin/python bench/ingest_link_bench.py --records 200000 --skip splink --skip splink_ids --keep
