@@ -23,6 +23,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
@@ -379,8 +380,7 @@ class SourceRecordAdmin(PurposeBoundAdminMixin, LargeTableAdminMixin, admin.Mode
     fields = (
         "source_system", "source_record_id", "received_at", "supersedes", "payload_pretty",
         "surname", "given_names", "patronymic", "birth_date", "sex", "citizenship", "document_type",
-        "document_number", "phone", "tax_id", "person", "link_score", "link_explanation", "link_reason",
-        "linked_at",
+        "document_number", "phone", "tax_id", "link_details", "link_explanation",
     )  # fmt: skip
     readonly_fields = fields
 
@@ -391,25 +391,19 @@ class SourceRecordAdmin(PurposeBoundAdminMixin, LargeTableAdminMixin, admin.Mode
     def linked(self, obj: SourceRecord) -> bool:
         return record_link_of(obj) is not None
 
-    @admin.display(description="person")
-    def person(self, obj: SourceRecord) -> Any:
+    @admin.display(description="link to a person")
+    def link_details(self, obj: SourceRecord) -> str:
         link = record_link_of(obj)
-        return link.person if link else "—"
-
-    @admin.display(description="link score")
-    def link_score(self, obj: SourceRecord) -> Any:
-        link = record_link_of(obj)
-        return "—" if link is None or link.score is None else link.score
-
-    @admin.display(description="link reason")
-    def link_reason(self, obj: SourceRecord) -> str:
-        link = record_link_of(obj)
-        return pretty_json(link.reason) if link else "—"
-
-    @admin.display(description="linked at")
-    def linked_at(self, obj: SourceRecord) -> Any:
-        link = record_link_of(obj)
-        return link.linked_at if link else "—"
+        if link is None:
+            return "— (not linked yet)"
+        score = "—" if link.score is None else f"{link.score:.4f}"
+        return format_html(
+            "{} · score {} · linked {}<br>{}",
+            link.person,
+            score,
+            localize(timezone.localtime(link.linked_at)),
+            pretty_json(link.reason),
+        )
 
     @admin.display(description="payload")
     def payload_pretty(self, obj: SourceRecord) -> str:

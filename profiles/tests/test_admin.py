@@ -320,6 +320,7 @@ class TestPersonPageIsPurposeBound:
 
         assert "<td>surname</td><td>translit_equal</td><td>+6.1</td><td>Каримов ↔ KARIMOV</td>" in page
         assert "<td>document_number</td><td>exact</td><td>+9.2</td><td>FA1234567 ↔ FA1234567</td>" in page
+        assert f"{karimov_latin} · score 0.9995 · linked " in page
 
     def test_an_analyst_cannot_open_a_person_nor_state_a_purpose(self, client, analyst, karimov_latin):
         client.force_login(analyst)
